@@ -11,6 +11,8 @@ COPTS = [
     "-Wextra",
     "-Werror",
     "-Wno-sign-compare",
+    # Designated initializers that leave fields at their defaults are the intended style.
+    "-Wno-missing-field-initializers",
 ]
 
 _GENERATED_COPTS = ["-std=c++17", "-w"]

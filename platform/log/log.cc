@@ -1,0 +1,72 @@
+#include "platform/log/log.h"
+
+#include <unistd.h>
+
+#include <atomic>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+
+namespace orderplatform::log {
+namespace {
+
+std::atomic<int> min_level{static_cast<int>(Level::kInfo)};
+
+absl::string_view LevelName(Level level) {
+  switch (level) {
+    case Level::kDebug: return "debug";
+    case Level::kInfo: return "info";
+    case Level::kWarn: return "warn";
+    case Level::kError: return "error";
+  }
+  return "unknown";
+}
+
+bool NeedsQuotes(absl::string_view value) {
+  if (value.empty()) return true;
+  for (char c : value) {
+    if (c == ' ' || c == '"' || c == '=' || c == '\n' || c == '\t' || c == '\\') return true;
+  }
+  return false;
+}
+
+void AppendValue(std::string* out, absl::string_view value) {
+  if (!NeedsQuotes(value)) {
+    absl::StrAppend(out, value);
+    return;
+  }
+  absl::StrAppend(out, "\"",
+                  absl::StrReplaceAll(value, {{"\\", "\\\\"}, {"\"", "\\\""}, {"\n", "\\n"}, {"\t", "\\t"}}),
+                  "\"");
+}
+
+}  // namespace
+
+void SetMinLevel(Level level) { min_level.store(static_cast<int>(level)); }
+
+bool Enabled(Level level) { return static_cast<int>(level) >= min_level.load(std::memory_order_relaxed); }
+
+std::string FormatLine(Level level, absl::string_view event, std::initializer_list<Field> fields) {
+  std::string line = absl::StrCat(
+      "ts=", absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()),
+      " level=", LevelName(level), " event=");
+  AppendValue(&line, event);
+  for (const Field& field : fields) {
+    absl::StrAppend(&line, " ", field.key, "=");
+    AppendValue(&line, field.value);
+  }
+  return line;
+}
+
+void Log(Level level, absl::string_view event, std::initializer_list<Field> fields) {
+  if (!Enabled(level)) return;
+  std::string line = FormatLine(level, event, fields);
+  line.push_back('\n');
+  // One write per line: stderr is unbuffered and writes of this size are not split.
+  ssize_t ignored = ::write(STDERR_FILENO, line.data(), line.size());
+  (void)ignored;
+}
+
+}  // namespace orderplatform::log
