@@ -1,0 +1,76 @@
+-- reserve.lua: reserve every line of an order, or none of them.
+--
+-- KEYS[1]   reservation record of the order (hash)
+-- KEYS[2]   deadlines (sorted set: order id -> deadline_ms), read by the expiry sweeper
+-- KEYS[3..] stock of each line's SKU (hash: available, reserved, sold), in line order
+-- ARGV[1]   order id
+-- ARGV[2]   now_ms
+-- ARGV[3]   deadline_ms (now_ms + reservation TTL)
+-- ARGV[4]   retention_ms: how long a closed record is kept (must outlive the replay horizon)
+-- ARGV[5..] for each line: sku, quantity (two entries per line; SKUs are distinct)
+--
+-- Returns the outcome stored in the record, so that a replayed OrderPlaced gets the very same
+-- answer instead of reserving twice:
+--   {"RESERVED", deadline_ms, reserved_at_ms, state}
+--   {"REJECTED", line_index (1-based), requested, available, state}
+-- state is the record's state now: RESERVED, COMMITTED, RELEASED or REJECTED.
+-- Errors (a script error reply): malformed arguments.
+
+local record = KEYS[1]
+local lines = #KEYS - 2
+assert(lines >= 1 and #ARGV == 4 + 2 * lines, "reserve: need one sku and quantity per stock key")
+
+local function int_arg(value, name)
+  local n = tonumber(value)
+  assert(n and n == math.floor(n) and n >= 0 and n <= 9007199254740992, "reserve: bad " .. name)
+  return n
+end
+
+local function reply_from_record()
+  local r = redis.call("HMGET", record, "outcome", "deadline_ms", "reserved_at_ms", "state",
+                       "reject_index", "reject_requested", "reject_available")
+  if r[1] == "RESERVED" then
+    return {"RESERVED", tonumber(r[2]), tonumber(r[3]), r[4]}
+  end
+  return {"REJECTED", tonumber(r[5]), tonumber(r[6]), tonumber(r[7]), r[4]}
+end
+
+if redis.call("EXISTS", record) == 1 then
+  return reply_from_record()
+end
+
+local now_ms = int_arg(ARGV[2], "now_ms")
+local deadline_ms = int_arg(ARGV[3], "deadline_ms")
+local retention_ms = int_arg(ARGV[4], "retention_ms")
+assert(retention_ms >= 1 and deadline_ms >= now_ms, "reserve: bad retention_ms or deadline_ms")
+local skus, quantities = {}, {}
+for i = 1, lines do
+  skus[i] = ARGV[3 + 2 * i]
+  quantities[i] = int_arg(ARGV[4 + 2 * i], "quantity")
+  assert(quantities[i] >= 1, "reserve: quantity must be at least 1")
+end
+
+-- All or nothing: check every line before touching any stock.
+for i = 1, lines do
+  local available = tonumber(redis.call("HGET", KEYS[2 + i], "available")) or 0
+  if available < quantities[i] then
+    redis.call("HSET", record, "outcome", "REJECTED", "state", "REJECTED",
+               "reject_index", i, "reject_requested", quantities[i],
+               "reject_available", available, "closed_at_ms", now_ms)
+    redis.call("PEXPIRE", record, retention_ms)
+    return reply_from_record()
+  end
+end
+
+for i = 1, lines do
+  redis.call("HINCRBY", KEYS[2 + i], "available", -quantities[i])
+  redis.call("HINCRBY", KEYS[2 + i], "reserved", quantities[i])
+end
+redis.call("HSET", record, "outcome", "RESERVED", "state", "RESERVED",
+           "skus", table.concat(skus, ","), "quantities", table.concat(quantities, ","),
+           "deadline_ms", deadline_ms, "reserved_at_ms", now_ms)
+-- An open reservation is closed by commit, release or expiry; the TTL is only a safety net
+-- for a record whose deadline entry was lost, and it outlives the deadline by the retention.
+redis.call("PEXPIRE", record, deadline_ms - now_ms + retention_ms)
+redis.call("ZADD", KEYS[2], deadline_ms, ARGV[1])
+return reply_from_record()
