@@ -4,6 +4,10 @@
 -- their SKUs first, then passes every key here, so that the script declares all it touches.
 --
 -- KEYS[1]   deadlines (sorted set: order id -> deadline_ms)
+-- KEYS[2]   unannounced expiries (sorted set: order id -> now_ms): the sweeper's outbox. An
+--           expiry is not triggered by a Kafka message, so nothing would replay it if the
+--           process died before StockReleased was acknowledged; the sweeper removes an entry
+--           only after that acknowledgement and re-announces what is left on every pass.
 -- then, for each reservation in ARGV order: its record, followed by the stock key of each SKU
 -- ARGV[1]   now_ms
 -- ARGV[2]   retention_ms: how long a closed record is kept
@@ -23,7 +27,7 @@ assert(now_ms and retention_ms and retention_ms >= 1 and count and count <= 1000
        "expire: bad now_ms, retention_ms or batch size")
 
 local out = {}
-local key, arg = 2, 4
+local key, arg = 3, 4
 for _ = 1, count do
   local order_id, n = ARGV[arg], tonumber(ARGV[arg + 1])
   local record = KEYS[key]
@@ -47,6 +51,7 @@ for _ = 1, count do
     redis.call("HSET", record, "state", "RELEASED", "release_reason", "RESERVATION_EXPIRED",
                "closed_at_ms", now_ms)
     redis.call("PEXPIRE", record, retention_ms)
+    redis.call("ZADD", KEYS[2], now_ms, order_id)
     status = "EXPIRED"
   end
   if status ~= "NOT_DUE" then redis.call("ZREM", KEYS[1], order_id) end
