@@ -5,6 +5,9 @@
 //   ASSIGN_OR_RETURN(auto p, Process::Start({.binary = "/usr/bin/redis-server", .args = {...}}));
 //   ASSIGN_OR_RETURN(std::string line, p->WaitForStdoutLine("grpc_port=", absl::Seconds(10)));
 //   p->Kill9();  p->Restart();  p->Terminate(absl::Seconds(5));
+//
+// PR_SET_PDEATHSIG fires when the *thread* that forked the child exits, not the process: call
+// Start() and Restart() from a thread that outlives the child (the test's main thread).
 #ifndef ORDERPLATFORM_INTEGRATION_TESTS_TESTENV_PROCESS_H_
 #define ORDERPLATFORM_INTEGRATION_TESTS_TESTENV_PROCESS_H_
 

@@ -1,0 +1,34 @@
+#include "platform/redis/sigpipe_suppression.h"
+
+#include <pthread.h>
+
+#include <cerrno>
+#include <ctime>
+
+namespace orderplatform::redis {
+
+ScopedSigpipeSuppression::ScopedSigpipeSuppression() {
+  sigemptyset(&sigpipe_);
+  sigaddset(&sigpipe_, SIGPIPE);
+  sigset_t pending;
+  sigpending(&pending);
+  was_pending_ = sigismember(&pending, SIGPIPE) == 1;
+  if (!was_pending_) pthread_sigmask(SIG_BLOCK, &sigpipe_, &old_mask_);
+}
+
+ScopedSigpipeSuppression::~ScopedSigpipeSuppression() {
+  if (was_pending_) return;
+  const int saved_errno = errno;
+  sigset_t pending;
+  sigpending(&pending);
+  if (sigismember(&pending, SIGPIPE) == 1) {
+    const timespec no_wait{0, 0};
+    // Bounded: each retry follows an interruption by another signal's handler.
+    while (sigtimedwait(&sigpipe_, nullptr, &no_wait) == -1 && errno == EINTR) {
+    }
+  }
+  pthread_sigmask(SIG_SETMASK, &old_mask_, nullptr);
+  errno = saved_errno;
+}
+
+}  // namespace orderplatform::redis
