@@ -1,0 +1,37 @@
+// Start-up checks every service runs before it serves: its dependencies must be reachable within
+// a bounded wait (--dependency_wait_ms), or the service refuses to start with a one-line reason
+// on stderr and a non-zero exit, so an orchestrator restarts it instead of it half-working.
+//
+//   absl::StatusOr<ServiceConfig> config = config::LoadServiceConfig({...});
+//   std::unique_ptr<redis::RedisClient> redis = ConnectRedisOrExit(*config);
+//   WaitForKafkaOrExit(*config);
+#ifndef ORDERPLATFORM_PLATFORM_SERVICE_STARTUP_H_
+#define ORDERPLATFORM_PLATFORM_SERVICE_STARTUP_H_
+
+#include <memory>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "platform/config/service_config.h"
+#include "platform/kafka/options.h"
+#include "platform/redis/client.h"
+
+namespace orderplatform::service {
+
+// Prints "<service>: <reason>" on one line to stderr, logs it, and exits with status 1.
+[[noreturn]] void ExitWithReason(absl::string_view service, absl::string_view reason);
+
+// OK once a broker of `kafka.brokers` answers a metadata request; UNAVAILABLE after `max_wait`.
+absl::Status WaitForKafka(const kafka::KafkaOptions& kafka, absl::Duration max_wait);
+
+// The Kafka options every service uses, from the resolved configuration.
+kafka::KafkaOptions KafkaOptionsFor(const config::ServiceConfig& config, absl::string_view service);
+
+std::unique_ptr<redis::RedisClient> ConnectRedisOrExit(absl::string_view service,
+                                                       const config::ServiceConfig& config);
+void WaitForKafkaOrExit(absl::string_view service, const config::ServiceConfig& config);
+
+}  // namespace orderplatform::service
+
+#endif  // ORDERPLATFORM_PLATFORM_SERVICE_STARTUP_H_
