@@ -1,0 +1,55 @@
+// The inventory's Kafka shell: consumes orders.v1 and payments.v1, runs the store command that
+// inventory_decisions.h chooses, and returns the inventory.v1 events that announce the outcomes
+// (the consumer produces them and waits for the acks before it stores the offsets).
+//
+//   InventoryEventHandler handler(&store, {.reservation_ttl = absl::Minutes(15)});
+//   BatchConsumer::Create({... .topics = {"orders.v1", "payments.v1"}}, &handler, producer);
+//
+// Failure mapping: a value that does not parse or validate goes to its topic's .dlq; a script
+// error (INTERNAL: corrupt data or a bug) also goes to the .dlq with the error, so one poisoned
+// order cannot block its partition; Redis unavailable fails the whole batch with UNAVAILABLE and
+// the consumer re-delivers it after a backoff (every command is idempotent).
+#ifndef ORDERPLATFORM_SERVICES_INVENTORY_INVENTORY_EVENT_HANDLER_H_
+#define ORDERPLATFORM_SERVICES_INVENTORY_INVENTORY_EVENT_HANDLER_H_
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
+#include "orderplatform/v1/events.pb.h"
+#include "platform/kafka/consumer.h"
+#include "services/inventory/reservation_store.h"
+
+namespace orderplatform::inventory {
+
+struct InventoryHandlerOptions {
+  absl::Duration reservation_ttl = absl::Minutes(15);
+  // Milliseconds since the epoch; replaceable so tests and the simulator control time.
+  std::function<int64_t()> now_ms;
+};
+
+class InventoryEventHandler : public kafka::BatchHandler {
+ public:
+  InventoryEventHandler(ReservationStore* store, InventoryHandlerOptions options);
+
+  absl::StatusOr<std::vector<kafka::OutgoingMessage>> Handle(
+      absl::Span<const kafka::ConsumedMessage> batch) override;
+
+ private:
+  // Appends the outcome of one message to `out`; UNAVAILABLE stops the batch.
+  absl::Status HandleOne(const kafka::ConsumedMessage& message,
+                         std::vector<kafka::OutgoingMessage>* out);
+
+  ReservationStore* store_;
+  InventoryHandlerOptions options_;
+};
+
+// An inventory.v1 message for `event` (key = order id).
+kafka::OutgoingMessage InventoryMessage(const orderplatform::v1::InventoryEvent& event);
+
+}  // namespace orderplatform::inventory
+
+#endif  // ORDERPLATFORM_SERVICES_INVENTORY_INVENTORY_EVENT_HANDLER_H_

@@ -1,0 +1,166 @@
+// The handler against a real redis-server, driven with consumed messages directly (no broker):
+// what it announces for each event, replays, dead letters, and Redis outages.
+#include "services/inventory/inventory_event_handler.h"
+
+#include "gtest/gtest.h"
+#include "integration_tests/testenv/redis_server.h"
+#include "platform/events/envelope.h"
+#include "platform/events/topics.h"
+
+namespace orderplatform::inventory {
+namespace {
+
+using kafka::ConsumedMessage;
+using kafka::OutgoingMessage;
+using orderplatform::v1::InventoryEvent;
+using orderplatform::v1::OrderEvent;
+using orderplatform::v1::PaymentEvent;
+
+class InventoryEventHandlerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto server = testenv::RedisServer::Start();
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = *std::move(server);
+    auto client = redis::RedisClient::Connect({.host = server_->host(), .port = server_->port()},
+                                              absl::Seconds(5));
+    ASSERT_TRUE(client.ok()) << client.status();
+    client_ = *std::move(client);
+    store_ = std::make_unique<ReservationStore>(client_.get(), InventoryKeys(), absl::Hours(1));
+    handler_ = std::make_unique<InventoryEventHandler>(
+        store_.get(), InventoryHandlerOptions{.reservation_ttl = absl::Seconds(60),
+                                              .now_ms = [this] { return now_ms_; }});
+  }
+
+  ConsumedMessage Placed(const std::string& order_id, const std::string& sku, int quantity) {
+    OrderEvent event;
+    *event.mutable_envelope() = events::MakeEnvelope(
+        {.order_id = order_id, .event_type = "OrderPlaced", .correlation_id = order_id});
+    auto* line = event.mutable_order_placed()->add_lines();
+    line->set_sku(sku);
+    line->set_quantity(quantity);
+    event.mutable_order_placed()->set_customer_id("c-1");
+    event.mutable_order_placed()->set_amount_cents(500);
+    return {.topic = events::kOrdersTopic, .partition = 0, .offset = next_offset_++,
+            .key = order_id, .value = event.SerializeAsString()};
+  }
+
+  ConsumedMessage Payment(const std::string& order_id, bool authorized) {
+    PaymentEvent event;
+    *event.mutable_envelope() = events::MakeEnvelope(
+        {.order_id = order_id, .event_type = authorized ? "PaymentAuthorized" : "PaymentDeclined"});
+    if (authorized) {
+      event.mutable_payment_authorized()->set_amount_cents(500);
+    } else {
+      event.mutable_payment_declined()->set_reason("decline_rate");
+    }
+    return {.topic = events::kPaymentsTopic, .partition = 0, .offset = next_offset_++,
+            .key = order_id, .value = event.SerializeAsString()};
+  }
+
+  std::vector<OutgoingMessage> Handle(std::vector<ConsumedMessage> batch) {
+    auto out = handler_->Handle(batch);
+    EXPECT_TRUE(out.ok()) << out.status();
+    return out.ok() ? *out : std::vector<OutgoingMessage>{};
+  }
+
+  static InventoryEvent Decode(const OutgoingMessage& message) {
+    InventoryEvent event;
+    EXPECT_EQ(message.topic, events::kInventoryTopic);
+    EXPECT_TRUE(event.ParseFromString(message.value));
+    EXPECT_EQ(message.key, event.envelope().order_id());
+    return event;
+  }
+
+  orderplatform::v1::StockLevel Stock(const std::string& sku) { return *store_->GetStock(sku); }
+
+  int64_t now_ms_ = 1'000'000;
+  int64_t next_offset_ = 0;
+  std::unique_ptr<testenv::RedisServer> server_;
+  std::unique_ptr<redis::RedisClient> client_;
+  std::unique_ptr<ReservationStore> store_;
+  std::unique_ptr<InventoryEventHandler> handler_;
+};
+
+TEST_F(InventoryEventHandlerTest, PlacedThenAuthorizedReservesAndSells) {
+  ASSERT_TRUE(store_->SetStock("A", 10).ok());
+  auto out = Handle({Placed("o-1", "A", 3)});
+  ASSERT_EQ(out.size(), 1u);
+  InventoryEvent reserved = Decode(out[0]);
+  ASSERT_TRUE(reserved.has_stock_reserved());
+  EXPECT_EQ(reserved.stock_reserved().expires_at_ms(), now_ms_ + 60000);
+  EXPECT_EQ(reserved.stock_reserved().amount_cents(), 500);
+
+  out = Handle({Payment("o-1", true)});
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_TRUE(Decode(out[0]).has_stock_committed());
+  EXPECT_EQ(Stock("A").sold(), 3);
+  EXPECT_EQ(Stock("A").available(), 7);
+  EXPECT_EQ(Stock("A").reserved(), 0);
+}
+
+TEST_F(InventoryEventHandlerTest, ReplayedBatchReannouncesTheSameEventsAndChangesNothing) {
+  ASSERT_TRUE(store_->SetStock("A", 10).ok());
+  std::vector<ConsumedMessage> batch = {Placed("o-1", "A", 3), Payment("o-1", true)};
+  auto first = Handle(batch);
+  now_ms_ += 5000;
+  auto second = Handle(batch);
+  ASSERT_EQ(first.size(), 2u);
+  ASSERT_EQ(second.size(), 2u);
+  for (size_t i = 0; i < first.size(); ++i) {
+    EXPECT_EQ(Decode(first[i]).envelope().event_id(), Decode(second[i]).envelope().event_id());
+  }
+  EXPECT_EQ(first[0].value, second[0].value);  // StockReserved is re-announced byte for byte
+  EXPECT_EQ(Stock("A").sold(), 3);
+  EXPECT_EQ(Stock("A").available(), 7);
+}
+
+TEST_F(InventoryEventHandlerTest, OutOfStockIsRejectedAndDeclineReleases) {
+  ASSERT_TRUE(store_->SetStock("A", 2).ok());
+  auto out = Handle({Placed("o-1", "A", 3), Placed("o-2", "A", 2), Payment("o-2", false)});
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(Decode(out[0]).stock_rejected().reason(), orderplatform::v1::OUT_OF_STOCK);
+  EXPECT_TRUE(Decode(out[1]).has_stock_reserved());
+  EXPECT_EQ(Decode(out[2]).stock_released().reason(), orderplatform::v1::PAYMENT_DECLINED);
+  EXPECT_EQ(Stock("A").available(), 2);
+  EXPECT_EQ(Stock("A").reserved(), 0);
+}
+
+TEST_F(InventoryEventHandlerTest, LatePaymentAfterDeadlineReleasesInsteadOfSelling) {
+  ASSERT_TRUE(store_->SetStock("A", 5).ok());
+  Handle({Placed("o-1", "A", 1)});
+  now_ms_ += 60000;
+  auto out = Handle({Payment("o-1", true)});
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(Decode(out[0]).stock_released().reason(), orderplatform::v1::RESERVATION_EXPIRED);
+  EXPECT_EQ(Stock("A").sold(), 0);
+  EXPECT_EQ(Stock("A").available(), 5);
+}
+
+TEST_F(InventoryEventHandlerTest, GarbageAndUnknownTypesGoToTheDeadLetterTopic) {
+  ConsumedMessage garbage{.topic = events::kOrdersTopic, .partition = 2, .offset = 17,
+                          .key = "k", .value = "\xff\xff not a protobuf"};
+  OrderEvent unknown;  // a valid envelope but no payload: an event type this build cannot know
+  *unknown.mutable_envelope() = events::MakeEnvelope({.order_id = "o-9", .event_type = "Future"});
+  ConsumedMessage unknown_type{.topic = events::kOrdersTopic, .partition = 0, .offset = 3,
+                               .key = "o-9", .value = unknown.SerializeAsString()};
+  auto out = Handle({garbage, unknown_type});
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].topic, "orders.v1.dlq");
+  EXPECT_EQ(out[0].value, garbage.value);
+  bool has_offset = false;
+  for (const auto& header : out[0].headers) {
+    if (header.key == "dlq.source.offset") has_offset = header.value == "17";
+  }
+  EXPECT_TRUE(has_offset);
+  EXPECT_EQ(out[1].topic, "orders.v1.dlq");
+}
+
+TEST_F(InventoryEventHandlerTest, RedisDownFailsTheBatchWithUnavailableAndNothingIsDeadLettered) {
+  server_->Kill9();
+  auto out = handler_->Handle(std::vector<ConsumedMessage>{Placed("o-1", "A", 1)});
+  EXPECT_EQ(out.status().code(), absl::StatusCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace orderplatform::inventory
