@@ -43,6 +43,8 @@ class Process {
 
   pid_t pid() const { return pid_; }
   const ProcessSpec& spec() const { return spec_; }
+  // Takes effect at the next Restart().
+  ProcessSpec& mutable_spec() { return spec_; }
   bool Running();
 
   // Waits for a stdout line that starts with `prefix` (written since the last (re)start) and
