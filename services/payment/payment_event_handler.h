@@ -1,0 +1,121 @@
+// The payment service's Kafka shell: consumes inventory.v1, decides StockReserved with the
+// behavior stored in Redis, keeps the ledger, and returns the payments.v1 events that announce
+// what the ledger holds (the consumer produces them and waits for the acks before it stores the
+// offsets). The logic lives in payment_decision.h and payment_events.h; this only wires them to
+// the ledger.
+//
+//   PaymentEventHandler handler(&ledger, &behaviors, {});
+//   BatchConsumer::Create({... .topics = {"inventory.v1"}}, &handler, producer);
+//
+// Per batch: the behavior is read once, on the first StockReserved that needs a decision. The
+// answers of a batch are delayed by the behavior's latency_ms once, as a provider answering the
+// batch's requests in parallel would (an answer per order in turn would make a batch of 500
+// take hours and stall the partition); replays, which answer from the ledger, are not delayed.
+//
+// Failure mapping:
+//   - does not parse / fails ValidateInventoryEvent  -> inventory.v1.dlq, the batch goes on
+//   - a corrupt ledger entry (INTERNAL)               -> inventory.v1.dlq with the error, so one
+//                                                        poisoned order cannot block its partition
+//   - Redis unavailable, refund kept conflicting      -> the batch fails (UNAVAILABLE/ABORTED);
+//                                                        the consumer re-delivers it after a
+//                                                        backoff and nothing goes to the .dlq
+//   - the stored behavior cannot be read or is invalid -> the batch fails: no order can be
+//                                                        decided until SetBehavior repairs it
+#ifndef ORDERPLATFORM_SERVICES_PAYMENT_PAYMENT_EVENT_HANDLER_H_
+#define ORDERPLATFORM_SERVICES_PAYMENT_PAYMENT_EVENT_HANDLER_H_
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
+#include "orderplatform/v1/events.pb.h"
+#include "orderplatform/v1/payment_service.pb.h"
+#include "platform/kafka/consumer.h"
+#include "services/payment/behavior_store.h"
+#include "services/payment/payment_events.h"
+#include "services/payment/payment_ledger.h"
+
+namespace orderplatform::payment {
+
+// The handler's counters, declared once with their meaning: the stats struct, its merging and the
+// metrics/log export (ForEachCounter) are generated from this list, so they cannot drift apart.
+#define OP_PAYMENT_HANDLER_COUNTERS(X)                                                 \
+  X(authorized, "orders authorized (new ledger entries)")                              \
+  X(declined, "orders declined (new ledger entries)")                                  \
+  X(no_answer, "orders left unanswered on purpose (no_answer_rate)")                   \
+  X(reannounced, "StockReserved answered again from the ledger (replays, lost races)") \
+  X(refunded, "payments refunded (AUTHORIZED -> REFUNDED)")                            \
+  X(refund_reannounced, "StockReleased answered again with the recorded refund")       \
+  X(nothing_to_refund, "StockReleased of a declined, unanswered or unknown order")     \
+  X(ignored, "valid events payment does not act on (StockRejected, StockCommitted)")   \
+  X(dead_letters, "messages sent to inventory.v1.dlq")                                 \
+  X(failed_batches, "batches failed for a retry (Redis unavailable, behavior unreadable)")
+
+struct PaymentHandlerStats {
+#define OP_PAYMENT_COUNTER_FIELD(name, help) int64_t name = 0;
+  OP_PAYMENT_HANDLER_COUNTERS(OP_PAYMENT_COUNTER_FIELD)
+#undef OP_PAYMENT_COUNTER_FIELD
+};
+
+// Calls `fn(name, help, value)` for every counter, in declaration order (for metrics and logs).
+void ForEachCounter(
+    const PaymentHandlerStats& stats,
+    const std::function<void(const char* name, const char* help, int64_t value)>& fn);
+
+struct PaymentHandlerOptions {
+  // Milliseconds since the epoch; replaceable so tests control the ledger's timestamps.
+  std::function<int64_t()> now_ms;
+  // How the answer latency is waited out; replaceable so tests need not wait.
+  std::function<void(absl::Duration)> sleep;
+};
+
+class PaymentEventHandler : public kafka::BatchHandler {
+ public:
+  // `ledger` and `behaviors` are not owned and must outlive the handler.
+  PaymentEventHandler(PaymentLedger* ledger, BehaviorStore* behaviors,
+                      PaymentHandlerOptions options = {});
+
+  absl::StatusOr<std::vector<kafka::OutgoingMessage>> Handle(
+      absl::Span<const kafka::ConsumedMessage> batch) override;
+
+  // Totals over the batches that succeeded (plus failed_batches); a failed batch's work is
+  // counted when its retry succeeds.
+  PaymentHandlerStats stats() const ABSL_LOCKS_EXCLUDED(stats_mu_);
+
+ private:
+  struct Batch {
+    std::optional<orderplatform::v1::PaymentBehavior> behavior;  // read on first need
+    absl::Status behavior_status;  // why it could not be read; fails the batch
+    bool latency_served = false;   // the batch's answers have waited latency_ms
+    PaymentHandlerStats counts;
+    std::vector<kafka::OutgoingMessage> out;
+  };
+
+  // Handles one message into `batch`. An error that is not a dependency outage sends the
+  // message to the .dlq (decided by Handle).
+  absl::Status HandleOne(const kafka::ConsumedMessage& message, Batch* batch);
+  absl::Status Pay(const orderplatform::v1::Envelope& cause, const PayCommand& command,
+                   Batch* batch);
+  absl::Status Refund(const orderplatform::v1::Envelope& cause, const RefundCommand& command,
+                      Batch* batch);
+  absl::StatusOr<const orderplatform::v1::PaymentBehavior*> BehaviorOf(Batch* batch);
+
+  PaymentLedger* const ledger_;
+  BehaviorStore* const behaviors_;
+  PaymentHandlerOptions options_;
+
+  mutable absl::Mutex stats_mu_;
+  PaymentHandlerStats stats_ ABSL_GUARDED_BY(stats_mu_);
+};
+
+// A payments.v1 message for `event` (key = order id).
+kafka::OutgoingMessage PaymentMessage(const orderplatform::v1::PaymentEvent& event);
+
+}  // namespace orderplatform::payment
+
+#endif  // ORDERPLATFORM_SERVICES_PAYMENT_PAYMENT_EVENT_HANDLER_H_
