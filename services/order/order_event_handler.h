@@ -1,0 +1,66 @@
+// The order service's Kafka shell: consumes inventory.v1 and payments.v1 (one consumer, group
+// orderplatform.order), applies each event to the order projection (order_projection.h) with a
+// check-and-set in Redis, and returns the OrderConfirmed/OrderCancelled events to produce on
+// orders.v1 (the consumer waits for their acks before it stores the offsets).
+//
+//   OrderEventHandler handler(&store, &counters);
+//   BatchConsumer::Create({... .topics = {"inventory.v1", "payments.v1"}}, &handler, producer);
+//
+// An outcome is returned whenever an event maps to the terminal status the order has (not only
+// on the transition), so a crash between the Redis write and the produce is healed by the
+// redelivery; the event id is deterministic, so consumers see a harmless duplicate.
+//
+// Failure mapping: a value that does not parse or fails events::ValidateEvent goes to
+// `<topic>.dlq`; valid events of types that do not move a status are ignored, and so are events
+// for orders this service never stored (a replay from before its data). Redis unavailable, or a
+// check-and-set that kept losing (ABORTED), fails the batch: the consumer backs off and hands
+// the same messages over again, and nothing goes to the DLQ. A stored record that does not parse
+// (INTERNAL) sends that one message to the DLQ with the reason, so it cannot block its partition.
+#ifndef ORDERPLATFORM_SERVICES_ORDER_ORDER_EVENT_HANDLER_H_
+#define ORDERPLATFORM_SERVICES_ORDER_ORDER_EVENT_HANDLER_H_
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "platform/kafka/consumer.h"
+#include "services/order/order_counters.h"
+#include "services/order/order_projection.h"
+#include "services/order/order_store.h"
+
+namespace orderplatform::order {
+
+struct OrderHandlerOptions {
+  std::function<int64_t()> now_ms;  // default: wall clock
+};
+
+class OrderEventHandler : public kafka::BatchHandler {
+ public:
+  OrderEventHandler(OrderStore* store, OrderCounters* counters, OrderHandlerOptions options = {});
+
+  absl::StatusOr<std::vector<kafka::OutgoingMessage>> Handle(
+      absl::Span<const kafka::ConsumedMessage> batch) override;
+
+ private:
+  // Applies one fact to the order (check-and-set); returns the outcome event to produce, if any.
+  // NOT_FOUND for an unknown order.
+  absl::StatusOr<std::optional<orderplatform::v1::OrderEvent>> ApplyFact(
+      const std::string& order_id, const StatusFact& fact);
+  // Appends what one message produces (an outcome or a dead letter) to `out`; an error that is
+  // not the message's fault (UNAVAILABLE, ABORTED) stops the batch.
+  absl::Status HandleOne(const kafka::ConsumedMessage& message,
+                         std::vector<kafka::OutgoingMessage>* out);
+
+  OrderStore* store_;
+  OrderCounters* counters_;
+  OrderHandlerOptions options_;
+};
+
+}  // namespace orderplatform::order
+
+#endif  // ORDERPLATFORM_SERVICES_ORDER_ORDER_EVENT_HANDLER_H_
