@@ -96,7 +96,9 @@ absl::StatusOr<std::optional<OrderEvent>> OrderEventHandler::ApplyFact(const std
       [&](const OrderRecord& current) -> absl::StatusOr<std::optional<OrderStore::Change>> {
         projection = Project(current, fact, now_ms);
         if (!projection.write()) return std::optional<OrderStore::Change>();
-        return OrderStore::Change{.record = projection.record, .append_history = true};
+        return OrderStore::Change{.record = projection.record,
+                                  .append_history = true,
+                                  .history_before = projection.implied_history};
       });
   if (!stored.ok()) return stored.status();
 

@@ -67,6 +67,19 @@ Projection Project(const OrderRecord& current, const StatusFact& fact, int64_t n
   }
   if (StatusRank(fact.status) <= StatusRank(status)) return projection;
 
+  // Inventory's events on one partition are ordered, so a release or rejection never overtakes
+  // its reservation; only the two cross-topic steps can be skipped.
+  const bool implies_paid = fact.status == orderplatform::v1::CONFIRMED;
+  const bool implies_reserved = implies_paid || fact.status == orderplatform::v1::PAID;
+  if (implies_reserved && StatusRank(status) < StatusRank(orderplatform::v1::RESERVED)) {
+    projection.implied_history.push_back({orderplatform::v1::RESERVED,
+                                          orderplatform::v1::CANCEL_REASON_UNSPECIFIED, now_ms});
+  }
+  if (implies_paid && StatusRank(status) < StatusRank(orderplatform::v1::PAID)) {
+    projection.implied_history.push_back({orderplatform::v1::PAID,
+                                          orderplatform::v1::CANCEL_REASON_UNSPECIFIED, now_ms});
+  }
+
   orderplatform::v1::Order& order = projection.record.order;
   order.set_status(fact.status);
   order.set_cancel_reason(fact.status == orderplatform::v1::CANCELLED

@@ -27,6 +27,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "orderplatform/v1/events.pb.h"
 #include "orderplatform/v1/types.pb.h"
@@ -60,6 +61,12 @@ struct Projection {
   };
   Kind kind = Kind::kUnchanged;
   OrderRecord record;  // the record after the fact
+  // The statuses the fact implies the order went through but that no event has shown it yet:
+  // the two topics may arrive in either order, so StockCommitted can come before
+  // PaymentAuthorized (commit implies paid) and PaymentAuthorized before StockReserved (payment
+  // implies reserved). Recording them keeps every order's history the same whatever the
+  // arrival order: a confirmed order always reads PENDING, RESERVED, PAID, CONFIRMED.
+  std::vector<StatusEntry> implied_history;
 
   bool write() const { return kind == Kind::kAdvanced || kind == Kind::kTerminated; }
   bool announce() const { return kind == Kind::kTerminated || kind == Kind::kReannounced; }

@@ -242,6 +242,7 @@ RunResult RunSaga(const std::vector<Step>& steps, const std::vector<int>& order)
     if (!fact.has_value()) continue;
     Projection p = Project(result.record, *fact, ++now_ms);
     EXPECT_NE(p.kind, Projection::Kind::kTerminalConflict);
+    for (const StatusEntry& implied : p.implied_history) result.written.push_back(implied.status);
     if (p.write()) result.written.push_back(p.record.order.status());
     if (p.kind == Projection::Kind::kTerminated) ++result.terminations;
     if (p.announce()) {
@@ -297,9 +298,21 @@ TEST(ProjectSagaTest, InTopicOrderTheHistoryShowsEveryStatus) {
   EXPECT_EQ(run.written, (std::vector<OrderStatus>{orderplatform::v1::RESERVED,
                                                    orderplatform::v1::PAID,
                                                    orderplatform::v1::CONFIRMED}));
-  // PaymentAuthorized overtaking StockReserved: PAID, and the late StockReserved keeps it.
+  // PaymentAuthorized overtaking StockReserved: payment implies the reservation, so RESERVED
+  // is recorded on the way to PAID, and the late StockReserved changes nothing.
   run = RunSaga(Sagas()[0].steps, {1, 0, 2});
-  EXPECT_EQ(run.written, (std::vector<OrderStatus>{orderplatform::v1::PAID,
+  EXPECT_EQ(run.written, (std::vector<OrderStatus>{orderplatform::v1::RESERVED,
+                                                   orderplatform::v1::PAID,
+                                                   orderplatform::v1::CONFIRMED}));
+  // StockCommitted overtaking PaymentAuthorized: a commit implies the payment.
+  run = RunSaga(Sagas()[0].steps, {0, 2, 1});
+  EXPECT_EQ(run.written, (std::vector<OrderStatus>{orderplatform::v1::RESERVED,
+                                                   orderplatform::v1::PAID,
+                                                   orderplatform::v1::CONFIRMED}));
+  // Only the commit arrived so far (both others still in flight): the whole path is recorded.
+  run = RunSaga(Sagas()[0].steps, {2});
+  EXPECT_EQ(run.written, (std::vector<OrderStatus>{orderplatform::v1::RESERVED,
+                                                   orderplatform::v1::PAID,
                                                    orderplatform::v1::CONFIRMED}));
 }
 

@@ -201,6 +201,7 @@ OrderStore::OrderStore(RedisSessionPool* pool, OrderKeys keys, OrderCounters* co
 
 std::vector<OrderStore::Command> OrderStore::RecordWrites(
     const OrderRecord& record, bool append_history,
+    const std::vector<StatusEntry>& history_before,
     const std::vector<std::string>& outbox_add) const {
   const std::string& order_id = record.order.order_id();
   std::vector<Command> writes;
@@ -208,6 +209,9 @@ std::vector<OrderStore::Command> OrderStore::RecordWrites(
   std::vector<std::string> fields = EncodeRecord(record);
   hset.insert(hset.end(), fields.begin(), fields.end());
   writes.push_back(std::move(hset));
+  for (const StatusEntry& entry : history_before) {
+    writes.push_back({"RPUSH", keys_.History(order_id), EncodeStatusEntry(entry)});
+  }
   if (append_history) {
     writes.push_back({"RPUSH", keys_.History(order_id), EncodeStatusEntry(CurrentStatus(record))});
   }
@@ -300,7 +304,7 @@ absl::StatusOr<OrderStore::CreateResult> OrderStore::Create(const OrderRecord& r
           return std::vector<Command>();
         }
         result = CreateResult{.record = record, .created = true};
-        return RecordWrites(record, /*append_history=*/true,
+        return RecordWrites(record, /*append_history=*/true, /*history_before=*/{},
                             {OutboxMember(order_id, kOrderPlaced)});
       });
   if (!status.ok()) return status;
@@ -344,7 +348,8 @@ absl::StatusOr<OrderRecord> OrderStore::Update(const std::string& order_id, cons
           return absl::InternalError("an update may not rename the order or flood the outbox");
         }
         result = wanted.record;
-        return RecordWrites(wanted.record, wanted.append_history, wanted.outbox_add);
+        return RecordWrites(wanted.record, wanted.append_history, wanted.history_before,
+                            wanted.outbox_add);
       });
   if (!status.ok()) return status;
   return result;

@@ -65,6 +65,9 @@ class OrderStore {
   struct Change {
     OrderRecord record;            // the whole record after the change
     bool append_history = false;   // the status changed: append CurrentStatus(record)
+    // Statuses the order passed through without an event of their own (see Projection),
+    // appended before CurrentStatus(record) so WatchOrder streams every one of them.
+    std::vector<StatusEntry> history_before;
     std::vector<std::string> outbox_add;  // event ids, enqueued at record.order.updated_at_ms()
   };
   // nullopt: nothing to write. An error aborts the update and is returned as is.
@@ -101,6 +104,7 @@ class OrderStore {
   // when a concurrent write aborted the EXEC.
   absl::StatusOr<bool> TryCheckAndSet(const std::string& order_id, const Planner& plan);
   std::vector<Command> RecordWrites(const OrderRecord& record, bool append_history,
+                                    const std::vector<StatusEntry>& history_before,
                                     const std::vector<std::string>& outbox_add) const;
 
   RedisSessionPool* pool_;
