@@ -1,0 +1,272 @@
+// orderctl: the operator's and the scripts' command line for the platform's gRPC APIs.
+//
+//   orderctl place --request_id=r-1 --customer=alice LAMP:2 CHAIR:1 [--amount_cents=1999]
+//   orderctl get ORDER_ID            orderctl watch ORDER_ID         orderctl cancel ORDER_ID
+//   orderctl stock get SKU           orderctl stock set SKU AVAILABLE
+//   orderctl payment get ORDER_ID    orderctl payment behavior [--decline_rate=0.1 ...]
+//
+// Human output by default, --json for scripts. Errors are one line on stderr with a non-zero
+// exit: 2 for usage, 1 for a failed call (the gRPC status code name leads the line).
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "google/protobuf/util/json_util.h"
+#include "grpcpp/grpcpp.h"
+#include "orderplatform/v1/inventory_service.grpc.pb.h"
+#include "orderplatform/v1/order_service.grpc.pb.h"
+#include "orderplatform/v1/payment_service.grpc.pb.h"
+
+ABSL_FLAG(std::string, order_addr, "localhost:50051", "OrderService address.");
+ABSL_FLAG(std::string, inventory_addr, "localhost:50052", "InventoryService address.");
+ABSL_FLAG(std::string, payment_addr, "localhost:50053", "PaymentService address.");
+ABSL_FLAG(bool, json, false, "Print results as JSON (one object per line).");
+ABSL_FLAG(int64_t, timeout_ms, 10000, "Deadline of each call (watch: of the whole stream).");
+ABSL_FLAG(std::string, admin_token, "",
+          "Token for admin calls (stock set, payment behavior). Not given: ADMIN_TOKEN.");
+// place
+ABSL_FLAG(std::string, request_id, "", "place: idempotency key (required).");
+ABSL_FLAG(std::string, customer, "customer", "place: customer id.");
+ABSL_FLAG(int64_t, amount_cents, 1000, "place: order amount in cents.");
+ABSL_FLAG(std::string, currency, "EUR", "place: currency.");
+// payment behavior
+ABSL_FLAG(double, decline_rate, 0, "payment behavior: share of orders declined.");
+ABSL_FLAG(uint64_t, seed, 0, "payment behavior: seed of the deterministic decisions.");
+ABSL_FLAG(int32_t, latency_ms, 0, "payment behavior: answer latency.");
+ABSL_FLAG(int64_t, max_amount_cents, 0, "payment behavior: decline above this (0 = no limit).");
+ABSL_FLAG(std::vector<std::string>, decline_customers, {}, "payment behavior: always declined.");
+ABSL_FLAG(double, no_answer_rate, 0, "payment behavior: share of orders never answered.");
+
+namespace orderplatform::orderctl {
+namespace {
+
+using orderplatform::v1::Order;
+
+constexpr int kUsageError = 2;
+constexpr int kCallError = 1;
+
+int Usage(const std::string& why) {
+  std::fprintf(stderr, "orderctl: %s (see --help)\n", why.c_str());
+  return kUsageError;
+}
+
+int Failed(const grpc::Status& status) {
+  std::string message = status.error_message();
+  std::replace(message.begin(), message.end(), '\n', ' ');
+  static const char* const kNames[] = {
+      "OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND",
+      "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
+      "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS",
+      "UNAUTHENTICATED"};
+  const int code = static_cast<int>(status.error_code());
+  std::fprintf(stderr, "orderctl: %s: %s\n", code >= 0 && code <= 16 ? kNames[code] : "UNKNOWN",
+               message.c_str());
+  return kCallError;
+}
+
+void SetDeadline(grpc::ClientContext* context) {
+  context->set_deadline(std::chrono::system_clock::now() +
+                        std::chrono::milliseconds(absl::GetFlag(FLAGS_timeout_ms)));
+}
+
+void SetAdmin(grpc::ClientContext* context) {
+  std::string token = absl::GetFlag(FLAGS_admin_token);
+  if (token.empty() && std::getenv("ADMIN_TOKEN") != nullptr) token = std::getenv("ADMIN_TOKEN");
+  if (!token.empty()) context->AddMetadata("authorization", absl::StrCat("Bearer ", token));
+}
+
+std::shared_ptr<grpc::Channel> Channel(const std::string& address) {
+  return grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+}
+
+std::string Json(const google::protobuf::Message& message) {
+  std::string out;
+  google::protobuf::util::JsonPrintOptions options;
+  options.always_print_primitive_fields = true;
+  (void)google::protobuf::util::MessageToJsonString(message, &out, options);
+  return out;
+}
+
+void PrintOrder(const Order& order) {
+  if (absl::GetFlag(FLAGS_json)) {
+    std::printf("%s\n", Json(order).c_str());
+    return;
+  }
+  std::vector<std::string> lines;
+  for (const auto& line : order.lines()) lines.push_back(absl::StrCat(line.sku(), ":", line.quantity()));
+  std::printf("%s %s%s customer=%s lines=%s amount_cents=%lld %s\n", order.order_id().c_str(),
+              orderplatform::v1::OrderStatus_Name(order.status()).c_str(),
+              order.status() == orderplatform::v1::CANCELLED
+                  ? absl::StrCat("(", orderplatform::v1::CancelReason_Name(order.cancel_reason()), ")").c_str()
+                  : "",
+              order.customer_id().c_str(), absl::StrJoin(lines, ",").c_str(),
+              static_cast<long long>(order.amount_cents()), order.currency().c_str());
+}
+
+void PrintStock(const orderplatform::v1::StockLevel& level) {
+  if (absl::GetFlag(FLAGS_json)) {
+    std::printf("%s\n", Json(level).c_str());
+    return;
+  }
+  std::printf("%s available=%lld reserved=%lld sold=%lld\n", level.sku().c_str(),
+              static_cast<long long>(level.available()), static_cast<long long>(level.reserved()),
+              static_cast<long long>(level.sold()));
+}
+
+int Place(const std::vector<std::string>& args) {
+  if (args.empty()) return Usage("place needs at least one SKU:QUANTITY");
+  orderplatform::v1::PlaceOrderRequest request;
+  request.set_request_id(absl::GetFlag(FLAGS_request_id));
+  request.set_customer_id(absl::GetFlag(FLAGS_customer));
+  request.set_amount_cents(absl::GetFlag(FLAGS_amount_cents));
+  request.set_currency(absl::GetFlag(FLAGS_currency));
+  for (const std::string& arg : args) {
+    std::vector<std::string> parts = absl::StrSplit(arg, absl::MaxSplits(':', 1));
+    int32_t quantity = 0;
+    if (parts.size() != 2 || !absl::SimpleAtoi(parts[1], &quantity)) {
+      return Usage(absl::StrCat("'", arg, "' is not SKU:QUANTITY"));
+    }
+    auto* line = request.add_lines();
+    line->set_sku(parts[0]);
+    line->set_quantity(quantity);
+  }
+  grpc::ClientContext context;
+  SetDeadline(&context);
+  Order order;
+  auto stub = orderplatform::v1::OrderService::NewStub(Channel(absl::GetFlag(FLAGS_order_addr)));
+  grpc::Status status = stub->PlaceOrder(&context, request, &order);
+  if (!status.ok()) return Failed(status);
+  PrintOrder(order);
+  return 0;
+}
+
+int OrderCall(const std::string& verb, const std::vector<std::string>& args) {
+  if (args.size() != 1) return Usage(absl::StrCat(verb, " needs exactly one ORDER_ID"));
+  auto stub = orderplatform::v1::OrderService::NewStub(Channel(absl::GetFlag(FLAGS_order_addr)));
+  grpc::ClientContext context;
+  SetDeadline(&context);
+  Order order;
+  grpc::Status status;
+  if (verb == "get") {
+    orderplatform::v1::GetOrderRequest request;
+    request.set_order_id(args[0]);
+    status = stub->GetOrder(&context, request, &order);
+  } else if (verb == "cancel") {
+    orderplatform::v1::CancelOrderRequest request;
+    request.set_order_id(args[0]);
+    status = stub->CancelOrder(&context, request, &order);
+  } else {  // watch: every status until the terminal one
+    orderplatform::v1::GetOrderRequest request;
+    request.set_order_id(args[0]);
+    auto reader = stub->WatchOrder(&context, request);
+    while (reader->Read(&order)) {
+      PrintOrder(order);
+      std::fflush(stdout);
+    }
+    status = reader->Finish();
+    return status.ok() ? 0 : Failed(status);
+  }
+  if (!status.ok()) return Failed(status);
+  PrintOrder(order);
+  return 0;
+}
+
+int Stock(const std::vector<std::string>& args) {
+  auto stub =
+      orderplatform::v1::InventoryService::NewStub(Channel(absl::GetFlag(FLAGS_inventory_addr)));
+  grpc::ClientContext context;
+  SetDeadline(&context);
+  orderplatform::v1::StockLevel level;
+  grpc::Status status;
+  if (args.size() == 2 && args[0] == "get") {
+    orderplatform::v1::GetStockRequest request;
+    request.set_sku(args[1]);
+    status = stub->GetStock(&context, request, &level);
+  } else if (args.size() == 3 && args[0] == "set") {
+    orderplatform::v1::SetStockRequest request;
+    int64_t available = 0;
+    if (!absl::SimpleAtoi(args[2], &available)) return Usage("stock set SKU AVAILABLE: not a number");
+    request.set_sku(args[1]);
+    request.set_available(available);
+    SetAdmin(&context);
+    status = stub->SetStock(&context, request, &level);
+  } else {
+    return Usage("stock get SKU | stock set SKU AVAILABLE");
+  }
+  if (!status.ok()) return Failed(status);
+  PrintStock(level);
+  return 0;
+}
+
+int Payment(const std::vector<std::string>& args) {
+  auto stub = orderplatform::v1::PaymentService::NewStub(Channel(absl::GetFlag(FLAGS_payment_addr)));
+  grpc::ClientContext context;
+  SetDeadline(&context);
+  if (args.size() == 2 && args[0] == "get") {
+    orderplatform::v1::GetPaymentRequest request;
+    request.set_order_id(args[1]);
+    orderplatform::v1::Payment payment;
+    grpc::Status status = stub->GetPayment(&context, request, &payment);
+    if (!status.ok()) return Failed(status);
+    if (absl::GetFlag(FLAGS_json)) {
+      std::printf("%s\n", Json(payment).c_str());
+    } else {
+      std::printf("%s %s amount_cents=%lld %s\n", payment.order_id().c_str(),
+                  orderplatform::v1::PaymentState_Name(payment.state()).c_str(),
+                  static_cast<long long>(payment.amount_cents()), payment.currency().c_str());
+    }
+    return 0;
+  }
+  if (args.size() == 1 && args[0] == "behavior") {
+    orderplatform::v1::PaymentBehavior behavior;
+    behavior.set_decline_rate(absl::GetFlag(FLAGS_decline_rate));
+    behavior.set_seed(absl::GetFlag(FLAGS_seed));
+    behavior.set_latency_ms(absl::GetFlag(FLAGS_latency_ms));
+    behavior.set_max_amount_cents(absl::GetFlag(FLAGS_max_amount_cents));
+    for (const std::string& c : absl::GetFlag(FLAGS_decline_customers)) {
+      behavior.add_decline_customers(c);
+    }
+    behavior.set_no_answer_rate(absl::GetFlag(FLAGS_no_answer_rate));
+    SetAdmin(&context);
+    orderplatform::v1::PaymentBehavior applied;
+    grpc::Status status = stub->SetBehavior(&context, behavior, &applied);
+    if (!status.ok()) return Failed(status);
+    std::printf("%s\n", absl::GetFlag(FLAGS_json) ? Json(applied).c_str()
+                                                  : applied.ShortDebugString().c_str());
+    return 0;
+  }
+  return Usage("payment get ORDER_ID | payment behavior [--decline_rate ...]");
+}
+
+int Main(std::vector<char*> positional) {
+  if (positional.size() < 2) return Usage("missing verb");
+  const std::string verb = positional[1];
+  std::vector<std::string> args(positional.begin() + 2, positional.end());
+  if (verb == "place") return Place(args);
+  if (verb == "get" || verb == "watch" || verb == "cancel") return OrderCall(verb, args);
+  if (verb == "stock") return Stock(args);
+  if (verb == "payment") return Payment(args);
+  return Usage(absl::StrCat("unknown verb '", verb, "'"));
+}
+
+}  // namespace
+}  // namespace orderplatform::orderctl
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "orderctl VERB [ARGS] [--flags]\n"
+      "  place --request_id=ID [--customer=C] SKU:QTY...   get|watch|cancel ORDER_ID\n"
+      "  stock get SKU | stock set SKU AVAILABLE           payment get ORDER_ID\n"
+      "  payment behavior [--decline_rate --seed --latency_ms --max_amount_cents\n"
+      "                    --decline_customers=a,b --no_answer_rate]");
+  return orderplatform::orderctl::Main(absl::ParseCommandLine(argc, argv));
+}
