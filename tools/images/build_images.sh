@@ -16,9 +16,11 @@ test_images=false
 
 bazel build -c opt --symlink_prefix=/ \
   //services/order:order_service //services/inventory:inventory_service \
-  //services/payment:payment_service //tools/health_probe //tools/devbroker >&2
+  //services/payment:payment_service //tools/health_probe //tools/devbroker \
+  //tools/orderctl >&2
 bin=$(bazel info -c opt bazel-bin 2>/dev/null)
 
+extra_binaries=()
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -54,6 +56,9 @@ build_image() {
   local root="$work/$name"
   make_root "$root"
   install_with_libs "$root" "$binary" "/usr/local/bin/$(basename "$binary")"
+  for extra in "${extra_binaries[@]}"; do
+    install_with_libs "$root" "$extra" "/usr/local/bin/$(basename "$extra")"
+  done
   tar --numeric-owner -C "$root" -cf "$work/$name.tar" .
   podman import --quiet \
     --change "USER 10001:10001" \
@@ -67,8 +72,11 @@ build_image() {
     "$(awk -v s="$size" 'BEGIN{printf "%.1f", s/1000000}')"
 }
 
+# The order image also carries orderctl, for operators: podman exec <order> orderctl get ID.
+extra_binaries=("$bin/tools/orderctl/orderctl")
 build_image order "$bin/services/order/order_service" '["/usr/local/bin/order_service"]' \
   --change "ENV GRPC_PORT=50051" --change "EXPOSE 50051"
+extra_binaries=()
 build_image inventory "$bin/services/inventory/inventory_service" \
   '["/usr/local/bin/inventory_service"]' --change "ENV GRPC_PORT=50052" --change "EXPOSE 50052"
 build_image payment "$bin/services/payment/payment_service" '["/usr/local/bin/payment_service"]' \
