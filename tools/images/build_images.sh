@@ -39,6 +39,7 @@ install_with_libs() {
 make_root() {
   local root=$1
   mkdir -p "$root"/{etc/ssl/certs,tmp,data,usr/local/bin}
+  chmod 0755 "$root"  # mktemp made it 0700: the non-root user could not even reach /usr
   chmod 1777 "$root/tmp"
   printf 'root:x:0:0:root:/root:/usr/sbin/nologin\napp:x:10001:10001:orderplatform:/nonexistent:/usr/sbin/nologin\n' \
     > "$root/etc/passwd"
