@@ -31,7 +31,8 @@ install_with_libs() {
   strip --strip-unneeded "$root$dest" 2>/dev/null || true
   ldd "$file" | awk '/=> \//{print $3} /^\t\/lib/{print $1}' | while read -r lib; do
     [[ -e "$root$lib" ]] && continue
-    install -D -m 0644 "$(readlink -f "$lib")" "$root$lib"
+    # 0755: the dynamic loader must be executable (the kernel execs it), libraries may be.
+    install -D -m 0755 "$(readlink -f "$lib")" "$root$lib"
   done
 }
 
