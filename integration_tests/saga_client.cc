@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "grpcpp/grpcpp.h"
+#include "platform/grpc/admin_auth.h"
 
 namespace orderplatform::integration {
 namespace {
@@ -30,7 +31,8 @@ bool IsTerminal(orderplatform::v1::OrderStatus status) {
 SagaClient::SagaClient(testenv::Stack* stack, int order_instance)
     : orders_(stack->OrderStub(order_instance)),
       inventory_(stack->InventoryStub()),
-      payment_(stack->PaymentStub()) {}
+      payment_(stack->PaymentStub()),
+      admin_token_(stack->admin_token()) {}
 
 absl::StatusOr<Order> SagaClient::Place(const OrderSpec& spec) {
   orderplatform::v1::PlaceOrderRequest request;
@@ -110,6 +112,7 @@ absl::StatusOr<orderplatform::v1::StockLevel> SagaClient::SetStock(const std::st
   request.set_available(available);
   grpc::ClientContext context;
   SetDeadline(&context);
+  grpc_server::AddAdminToken(&context, admin_token_);
   orderplatform::v1::StockLevel level;
   grpc::Status status = inventory_->SetStock(&context, request, &level);
   if (!status.ok()) return FromGrpc(status);
@@ -130,6 +133,7 @@ absl::StatusOr<orderplatform::v1::StockLevel> SagaClient::GetStock(const std::st
 absl::Status SagaClient::SetBehavior(const orderplatform::v1::PaymentBehavior& behavior) {
   grpc::ClientContext context;
   SetDeadline(&context);
+  grpc_server::AddAdminToken(&context, admin_token_);
   orderplatform::v1::PaymentBehavior applied;
   return FromGrpc(payment_->SetBehavior(&context, behavior, &applied));
 }

@@ -55,6 +55,7 @@ class SagaClient {
   std::unique_ptr<orderplatform::v1::OrderService::Stub> orders_;
   std::unique_ptr<orderplatform::v1::InventoryService::Stub> inventory_;
   std::unique_ptr<orderplatform::v1::PaymentService::Stub> payment_;
+  std::string admin_token_;  // sent with SetStock and SetBehavior
 };
 
 // The invariants of the contract that can be read back through the gRPC APIs.

@@ -13,6 +13,8 @@ PACKAGES=(
   protobuf-compiler protobuf-compiler-grpc libabsl-dev libgtest-dev libgmock-dev
   # Servers and tools the tests and the demo start.
   redis-server redis-tools
+  # Test-only TLS certificates are made at test time (platform/grpc/testing).
+  openssl
   # Containers (images built offline, run with podman on runc).
   podman buildah runc catatonit umoci skopeo ca-certificates
   # Metrics and docs tooling.

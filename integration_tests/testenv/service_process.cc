@@ -12,12 +12,14 @@ constexpr absl::Duration kReadyTimeout = absl::Seconds(60);
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<ServiceProcess>> ServiceProcess::Start(
-    const std::string& name, const std::string& binary, std::vector<std::string> args) {
+    const std::string& name, const std::string& binary, std::vector<std::string> args,
+    std::map<std::string, std::string> env) {
   absl::StatusOr<int> port = PickFreePort();
   if (!port.ok()) return port.status();
   args.push_back(absl::StrCat("--grpc_port=", *port));
   absl::StatusOr<std::unique_ptr<Process>> process =
-      Process::Start({.binary = binary, .args = std::move(args), .name = name});
+      Process::Start({.binary = binary, .args = std::move(args), .env = std::move(env),
+                      .name = name});
   if (!process.ok()) return process.status();
   std::unique_ptr<ServiceProcess> service(
       new ServiceProcess(name, *port, *std::move(process)));

@@ -2,13 +2,15 @@
 // it printed grpc_port=N, and restartable on the same port so clients keep their address.
 //
 //   auto inventory = ServiceProcess::Start("inventory", RunfilePath(
-//       "services/inventory/inventory_service"), {"--kafka_brokers=...", "--redis=..."});
+//       "services/inventory/inventory_service"), {"--kafka_brokers=...", "--redis=..."},
+//       {{"ADMIN_TOKEN", token}});  // secrets through the environment, as in production
 //   (*inventory)->Kill9();
 //   ASSERT_TRUE((*inventory)->Restart().ok());
 //   auto code = (*inventory)->Terminate();  // SIGTERM; 0 expected
 #ifndef ORDERPLATFORM_INTEGRATION_TESTS_TESTENV_SERVICE_PROCESS_H_
 #define ORDERPLATFORM_INTEGRATION_TESTS_TESTENV_SERVICE_PROCESS_H_
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -22,9 +24,10 @@ namespace orderplatform::testenv {
 class ServiceProcess {
  public:
   // `args` must not contain --grpc_port: a free port is picked once and kept across restarts.
-  static absl::StatusOr<std::unique_ptr<ServiceProcess>> Start(const std::string& name,
-                                                               const std::string& binary,
-                                                               std::vector<std::string> args);
+  // `env` is added to the test's environment.
+  static absl::StatusOr<std::unique_ptr<ServiceProcess>> Start(
+      const std::string& name, const std::string& binary, std::vector<std::string> args,
+      std::map<std::string, std::string> env = {});
 
   int grpc_port() const { return grpc_port_; }
   std::string grpc_address() const;  // "127.0.0.1:PORT"

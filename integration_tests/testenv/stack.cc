@@ -1,17 +1,23 @@
 #include "integration_tests/testenv/stack.h"
 
+#include <cstdint>
+#include <map>
+
+#include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "grpcpp/grpcpp.h"
 
 namespace orderplatform::testenv {
 namespace {
 
+using Env = std::map<std::string, std::string>;
+
 absl::Status StartInstances(const std::string& name, const std::string& binary, int count,
-                            const std::vector<std::string>& args,
+                            const std::vector<std::string>& args, const Env& env,
                             std::vector<std::unique_ptr<ServiceProcess>>* out) {
   for (int i = 0; i < count; ++i) {
     absl::StatusOr<std::unique_ptr<ServiceProcess>> service =
-        ServiceProcess::Start(absl::StrCat(name, "-", i), RunfilePath(binary), args);
+        ServiceProcess::Start(absl::StrCat(name, "-", i), RunfilePath(binary), args, env);
     if (!service.ok()) return service.status();
     out->push_back(*std::move(service));
   }
@@ -22,11 +28,20 @@ std::shared_ptr<grpc::Channel> Channel(const ServiceProcess& service) {
   return grpc::CreateChannel(service.grpc_address(), grpc::InsecureChannelCredentials());
 }
 
+// 128 random bits in hex: what an operator would generate with `openssl rand -hex 16`.
+std::string RandomToken() {
+  absl::BitGen random;
+  return absl::StrCat(absl::Hex(absl::Uniform<uint64_t>(random), absl::kZeroPad16),
+                      absl::Hex(absl::Uniform<uint64_t>(random), absl::kZeroPad16));
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Stack>> Stack::Start(StackOptions options) {
   std::unique_ptr<Stack> stack(new Stack());
-  absl::StatusOr<std::unique_ptr<RedisServer>> redis = RedisServer::Start();
+  stack->admin_token_ = options.admin_token.empty() ? RandomToken() : options.admin_token;
+  absl::StatusOr<std::unique_ptr<RedisServer>> redis =
+      RedisServer::Start({.password = options.redis_password});
   if (!redis.ok()) return redis.status();
   stack->redis_ = *std::move(redis);
   absl::StatusOr<std::unique_ptr<DevBroker>> kafka =
@@ -50,17 +65,24 @@ absl::StatusOr<std::unique_ptr<Stack>> Stack::Start(StackOptions options) {
   inventory_flags.insert(inventory_flags.end(), options.inventory_flags.begin(),
                          options.inventory_flags.end());
 
+  // Secrets travel in the environment, as the docs recommend: command lines show in ps. Only
+  // the services with admin RPCs get the admin token.
+  Env env;
+  if (!options.redis_password.empty()) env["REDIS_PASSWORD"] = options.redis_password;
+  Env admin_env = env;
+  admin_env["ADMIN_TOKEN"] = stack->admin_token_;
+
   absl::Status status = StartInstances("inventory", "services/inventory/inventory_service",
                                        options.inventory_instances, with(inventory_flags),
-                                       &stack->inventories_);
+                                       admin_env, &stack->inventories_);
   if (status.ok()) {
     status = StartInstances("payment", "services/payment/payment_service",
-                            options.payment_instances, with(options.payment_flags),
+                            options.payment_instances, with(options.payment_flags), admin_env,
                             &stack->payments_);
   }
   if (status.ok()) {
     status = StartInstances("order", "services/order/order_service", options.order_instances,
-                            with(options.order_flags), &stack->orders_);
+                            with(options.order_flags), env, &stack->orders_);
   }
   if (!status.ok()) return status;
   return stack;

@@ -4,6 +4,8 @@
 //   auto stack = Stack::Start({.reservation_ttl_ms = 3000});
 //   ASSERT_TRUE(stack.ok()) << stack.status();
 //   auto order_stub = (*stack)->OrderStub();
+//   grpc::ClientContext context;
+//   grpc_server::AddAdminToken(&context, (*stack)->admin_token());  // for SetStock/SetBehavior
 //   (*stack)->inventory(0).Kill9();  (*stack)->inventory(0).Restart();
 #ifndef ORDERPLATFORM_INTEGRATION_TESTS_TESTENV_STACK_H_
 #define ORDERPLATFORM_INTEGRATION_TESTS_TESTENV_STACK_H_
@@ -33,6 +35,10 @@ struct StackOptions {
   std::vector<std::string> order_flags;      // extra flags for each order instance
   std::vector<std::string> inventory_flags;
   std::vector<std::string> payment_flags;
+  // Inventory and payment get it through ADMIN_TOKEN; empty: a random one per stack.
+  std::string admin_token;
+  // Non-empty: redis-server requires it, and every service gets it through REDIS_PASSWORD.
+  std::string redis_password;
 };
 
 class Stack {
@@ -45,6 +51,8 @@ class Stack {
   ServiceProcess& inventory(int i = 0) { return *inventories_.at(i); }
   ServiceProcess& payment(int i = 0) { return *payments_.at(i); }
   int order_instances() const { return static_cast<int>(orders_.size()); }
+  // What admin RPCs must send (grpc_server::AddAdminToken).
+  const std::string& admin_token() const { return admin_token_; }
 
   std::unique_ptr<orderplatform::v1::OrderService::Stub> OrderStub(int i = 0);
   std::unique_ptr<orderplatform::v1::InventoryService::Stub> InventoryStub(int i = 0);
@@ -56,6 +64,7 @@ class Stack {
  private:
   Stack() = default;
 
+  std::string admin_token_;
   std::unique_ptr<RedisServer> redis_;
   std::unique_ptr<DevBroker> kafka_;
   std::vector<std::unique_ptr<ServiceProcess>> orders_;

@@ -69,6 +69,14 @@ TEST(ValidationTest, RejectsEventsWithoutEnvelopeOrPayload) {
   EXPECT_FALSE(ValidateEvent(no_payload).ok());
 }
 
+TEST(ValidationTest, RejectsLinesOfOneSkuAddingUpBeyondInt32) {
+  EXPECT_TRUE(ValidateEvent(PlacedEvent({{"A", INT32_MAX}, {"B", INT32_MAX}})).ok());
+  EXPECT_TRUE(ValidateEvent(PlacedEvent({{"A", INT32_MAX - 1}, {"A", 1}})).ok());
+  absl::Status status = ValidateEvent(PlacedEvent({{"A", INT32_MAX}, {"B", 1}, {"A", 1}}));
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(status.message(), "line 3: the quantities of SKU A add up to more than 2147483647");
+}
+
 TEST(ValidationTest, NormalizeMergesDuplicateSkusAndSorts) {
   OrderEvent event = PlacedEvent({{"B", 2}, {"A", 1}, {"B", 3}});
   std::vector<OrderLine> lines = NormalizeLines(event.order_placed().lines());

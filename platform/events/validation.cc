@@ -52,6 +52,18 @@ absl::Status ValidateLines(const google::protobuf::RepeatedPtrField<OrderLine>& 
       return absl::InvalidArgumentError(absl::StrCat("line ", i + 1, ": quantity must be >= 1"));
     }
   }
+  // Lines of one SKU are reserved as one (NormalizeLines), whose quantity is an int32 too: a sum
+  // beyond it could only be clamped, and a clamped order would sell less than it confirms (I3).
+  std::map<absl::string_view, int64_t> quantity_by_sku;
+  for (int i = 0; i < lines.size(); ++i) {
+    int64_t& quantity = quantity_by_sku[lines[i].sku()];
+    quantity += lines[i].quantity();
+    if (quantity > INT32_MAX) {
+      return absl::InvalidArgumentError(absl::StrCat("line ", i + 1, ": the quantities of SKU ",
+                                                     lines[i].sku(), " add up to more than ",
+                                                     INT32_MAX));
+    }
+  }
   return absl::OkStatus();
 }
 
@@ -67,8 +79,8 @@ std::vector<OrderLine> NormalizeLines(const google::protobuf::RepeatedPtrField<O
   for (const auto& [sku, quantity] : by_sku) {
     OrderLine line;
     line.set_sku(sku);
-    // Summed quantities beyond int32 cannot be reserved from any realistic stock; clamping keeps
-    // the type and makes the reservation fail as out of stock rather than wrap around.
+    // ValidateLines refuses sums beyond int32; for lines it did not check, clamping at least keeps
+    // the type instead of wrapping around.
     line.set_quantity(quantity > INT32_MAX ? INT32_MAX : static_cast<int32_t>(quantity));
     out.push_back(std::move(line));
   }

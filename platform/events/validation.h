@@ -25,7 +25,8 @@ bool IsValidSku(absl::string_view sku);
 // Order ids, request ids and customer ids: 1..128 printable ASCII characters without spaces.
 bool IsValidId(absl::string_view id);
 
-// INVALID_ARGUMENT with a one-line reason, or OK.
+// INVALID_ARGUMENT with a one-line reason, or OK. Besides each line's rules, the quantities of
+// the lines of one SKU must add up to at most INT32_MAX (they are reserved as one line).
 absl::Status ValidateLines(const google::protobuf::RepeatedPtrField<orderplatform::v1::OrderLine>& lines);
 absl::Status ValidateAmount(int64_t amount_cents);
 

@@ -79,10 +79,12 @@ absl::StatusOr<std::unique_ptr<BatchConsumer>> BatchConsumer::Create(ConsumerOpt
   if (options.group_id.empty() || options.topics.empty()) {
     return absl::InvalidArgumentError("BatchConsumer needs a group id and at least one topic");
   }
-  if (options.batch_messages_max < 1 || options.retry_backoff_min <= absl::ZeroDuration() ||
+  if (options.batch_messages_max < 1 || options.batch_bytes_max < 1 ||
+      options.retry_backoff_min <= absl::ZeroDuration() ||
       options.retry_backoff_max < options.retry_backoff_min) {
     return absl::InvalidArgumentError(
-        "BatchConsumer needs batch_messages_max >= 1 and 0 < retry_backoff_min <= max");
+        "BatchConsumer needs batch_messages_max >= 1, batch_bytes_max >= 1 and "
+        "0 < retry_backoff_min <= max");
   }
   // Offsets are stored by us only (enable.auto.offset.store=false); auto-commit then commits
   // just those, every second. The group settings make a dead member's partitions move quickly.
@@ -100,7 +102,11 @@ absl::StatusOr<std::unique_ptr<BatchConsumer>> BatchConsumer::Create(ConsumerOpt
        // but librdkafka's mock broker (the development broker) always waits the full time, and
        // a seek back must wait for the fetch in flight: 100 ms keeps both latencies low for the
        // cost of a few idle fetch requests per second.
-       {"fetch.wait.max.ms", "100"}},
+       {"fetch.wait.max.ms", "100"},
+       // Bounds on what librdkafka buffers ahead of the handler (its defaults are 64 MiB of
+       // queue and 50 MiB per fetch). A single message larger than a fetch is still fetched.
+       {"queued.max.messages.kbytes", "16384"},
+       {"fetch.max.bytes", "8388608"}},
       {"group.id", "enable.auto.commit", "enable.auto.offset.store"});
   if (!conf.ok()) return conf.status();
   std::unique_ptr<BatchConsumer> consumer(new BatchConsumer(std::move(options), handler, producer));
@@ -239,9 +245,10 @@ absl::Status BatchConsumer::Loop() {
 
 std::vector<ConsumedMessage> BatchConsumer::PollBatch() {
   pending_.clear();
-  // Bounded by batch_messages_max; only the first poll waits (poll_wait_max), later ones take
-  // only what has already been fetched.
-  while (pending_.size() < options_.batch_messages_max) {
+  size_t batch_bytes = 0;
+  // Bounded by batch_messages_max (and batch_bytes_max); only the first poll waits
+  // (poll_wait_max), later ones take only what has already been fetched.
+  while (pending_.size() < options_.batch_messages_max && batch_bytes < options_.batch_bytes_max) {
     rd_kafka_message_t* message =
         rd_kafka_consumer_poll(rk_, pending_.empty() ? ToTimeoutMs(options_.poll_wait_max) : 0);
     if (message == nullptr) break;
@@ -260,6 +267,7 @@ std::vector<ConsumedMessage> BatchConsumer::PollBatch() {
       rd_kafka_message_destroy(message);
       break;  // end the batch here; errors are rare and must not keep the loop from its checks
     }
+    batch_bytes += message->len + message->key_len;
     pending_.push_back(internal::ToConsumedMessage(*message));
     rd_kafka_message_destroy(message);
   }

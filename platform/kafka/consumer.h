@@ -23,6 +23,11 @@
 // partitions move on within seconds), auto-commit every 1000 ms of the offsets we stored,
 // auto.offset.reset=earliest, fetch.wait.max.ms=100, eager rebalancing by default (cooperative
 // works too if partition.assignment.strategy says so). KafkaOptions::extra_config may tune them.
+//
+// Memory is bounded, whatever the broker holds: librdkafka pre-fetches at most
+// queued.max.messages.kbytes=16384 (16 MiB, overshot by at most one fetch of
+// fetch.max.bytes=8 MiB), and a batch holds at most batch_messages_max messages and about
+// batch_bytes_max bytes; the next batch is polled only after this one's events are acknowledged.
 #ifndef ORDERPLATFORM_PLATFORM_KAFKA_CONSUMER_H_
 #define ORDERPLATFORM_PLATFORM_KAFKA_CONSUMER_H_
 
@@ -72,6 +77,10 @@ struct ConsumerOptions {
   std::string group_id;             // orderplatform.order / .inventory / .payment
   std::vector<std::string> topics;  // subscribed as a group
   size_t batch_messages_max = 500;
+  // A batch also stops growing once its keys and values reach this many bytes (it always holds
+  // at least one message), so a flood of large values cannot make one batch, its dead letters
+  // and their produce copies hundreds of megabytes.
+  size_t batch_bytes_max = size_t{8} << 20;
   // How long one poll waits for the first message of a batch; the rest of a batch is what has
   // already been fetched, so an idle consumer adds no latency. Also bounds how long Stop() waits
   // for an idle loop.

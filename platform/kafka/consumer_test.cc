@@ -384,6 +384,35 @@ TEST_F(ConsumerTest, GarbageGoesToTheDeadLetterTopicAndTheConsumerMovesOn) {
   EXPECT_EQ(headers["dlq.source.offset"], "1");
 }
 
+TEST_F(ConsumerTest, ABatchStopsGrowingAtItsByteBound) {
+  ASSERT_TRUE(cluster_->CreateTopic("t", 1).ok());
+  constexpr size_t kValueBytes = 300 * 1024;
+  std::vector<OutgoingMessage> large;
+  for (int i = 0; i < 12; ++i) {
+    large.push_back({.topic = "t", .key = "k", .value = std::string(kValueBytes, 'a' + i)});
+  }
+  ASSERT_TRUE(producer_->ProduceAndWait(large, absl::Seconds(20)).ok());
+  RecordingHandler handler;
+  ConsumerOptions options = Options("g.bytes", {"t"});
+  options.batch_bytes_max = size_t{1} << 20;
+  auto consumer = Start(options, &handler);
+  ASSERT_NE(consumer, nullptr);
+  ASSERT_TRUE(WaitUntil([&] { return handler.handled().size() >= 12; }, absl::Seconds(20)));
+  consumer->Stop();
+  ASSERT_TRUE(consumer->Join().ok());
+
+  EXPECT_THAT(Offsets(handler.handled()), ElementsAre(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11));
+  for (const RecordingHandler::Call& call : handler.calls()) {
+    // The message that crossed the bound ends the batch: at most 4 of 300 KiB under 1 MiB.
+    EXPECT_LE(call.batch.size(), 4u);
+    size_t before_last = 0;
+    for (size_t i = 0; i + 1 < call.batch.size(); ++i) {
+      before_last += call.batch[i].value.size() + call.batch[i].key.size();
+    }
+    EXPECT_LT(before_last, options.batch_bytes_max);
+  }
+}
+
 TEST_F(ConsumerTest, StopFinishesTheBatchInHandCommitsItAndReturnsPromptly) {
   ASSERT_TRUE(cluster_->CreateTopic("t", 2).ok());
   Produce("t", 0, 20, /*keys=*/4);

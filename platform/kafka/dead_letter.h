@@ -36,6 +36,20 @@ inline constexpr absl::string_view kDeadLetterSourcePartitionHeader = "dlq.sourc
 inline constexpr absl::string_view kDeadLetterSourceOffsetHeader = "dlq.source.offset";
 // dlq.error is a reason for a human, not a dump: long parser messages are cut here.
 inline constexpr size_t kDeadLetterErrorBytesMax = 512;
+// The most a dead letter may weigh (key, value, and each header's key and value plus
+// kDeadLetterHeaderOverheadBytes): what the platform's producer can always send
+// (message.max.bytes=1000000, producer.cc) with room for the record's framing. A value that was
+// just small enough to be produced would no longer fit once the dlq.* headers are added; such a
+// dead letter could never be produced and would block its partition for good. So a dead letter
+// that would be heavier keeps only the prefix of the value that fits and says so:
+// dlq.value.truncated holds the original value's length (decimal). If even the original
+// headers leave no room, they are left out too (dlq.headers.dropped: how many), and a key longer
+// than kDeadLetterKeyBytesMax is cut.
+inline constexpr size_t kDeadLetterBytesMax = 990000;
+inline constexpr size_t kDeadLetterHeaderOverheadBytes = 16;
+inline constexpr size_t kDeadLetterKeyBytesMax = 1024;
+inline constexpr absl::string_view kDeadLetterValueTruncatedHeader = "dlq.value.truncated";
+inline constexpr absl::string_view kDeadLetterHeadersDroppedHeader = "dlq.headers.dropped";
 
 // "orders.v1" -> "orders.v1.dlq".
 std::string DeadLetterTopic(absl::string_view topic);
@@ -45,8 +59,11 @@ std::string DeadLetterTopic(absl::string_view topic);
 std::string OneLineError(absl::string_view error);
 
 // The dead letter for `message`: topic `<topic>.dlq`, same key, the original value bytes, the
-// original headers followed by the four dlq.* headers.
+// original headers followed by the four dlq.* headers; cut to kDeadLetterBytesMax (see there).
 OutgoingMessage MakeDeadLetter(const ConsumedMessage& message, absl::string_view error);
+
+// What `message` weighs against kDeadLetterBytesMax.
+size_t DeadLetterBytes(const OutgoingMessage& message);
 
 // One message of a batch that parsed (and validated) as `Event`.
 template <typename Event>

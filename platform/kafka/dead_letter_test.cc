@@ -98,5 +98,49 @@ TEST(DeadLetterTest, ParseBatchWithoutValidatorAcceptsEverythingThatParses) {
   EXPECT_THAT(parsed.dead_letters, SizeIs(0));
 }
 
+TEST(DeadLetterTest, A900KilobyteValueIsKeptWhole) {
+  const std::string value(900 * 1024, 'g');
+  OutgoingMessage dlq = MakeDeadLetter(Consumed(value, 7), "value does not parse");
+  EXPECT_TRUE(dlq.value == value);
+  EXPECT_THAT(dlq.headers, SizeIs(5));
+  EXPECT_LE(DeadLetterBytes(dlq), kDeadLetterBytesMax);
+}
+
+// A value that just fit the producer's limit no longer fits with the dlq.* headers; sent whole,
+// its dead letter could never be produced and would block the partition.
+TEST(DeadLetterTest, AValueTooLargeToBeForwardedKeepsTheLargestPrefixThatFitsAndSaysSo) {
+  std::string value(999990, 'a');
+  value[0] = 'b';
+  OutgoingMessage dlq = MakeDeadLetter(Consumed(value, 8), "value does not parse");
+  EXPECT_EQ(DeadLetterBytes(dlq), kDeadLetterBytesMax);
+  ASSERT_LT(dlq.value.size(), value.size());
+  EXPECT_TRUE(value.compare(0, dlq.value.size(), dlq.value) == 0) << "not a prefix";
+  EXPECT_EQ(dlq.key, "order-1");
+  EXPECT_THAT(HeaderPairs(dlq.headers),
+              ElementsAre(std::pair<std::string, std::string>("trace", "t-1"),
+                          std::pair<std::string, std::string>("dlq.error", "value does not parse"),
+                          std::pair<std::string, std::string>("dlq.source.topic", "orders.v1"),
+                          std::pair<std::string, std::string>("dlq.source.partition", "3"),
+                          std::pair<std::string, std::string>("dlq.source.offset", "8"),
+                          std::pair<std::string, std::string>("dlq.value.truncated", "999990")));
+}
+
+TEST(DeadLetterTest, HeadersThatLeaveNoRoomAreDroppedAndCounted) {
+  ConsumedMessage message = Consumed("v", 9);
+  message.key = std::string(5000, 'k');
+  message.headers = {{"huge", std::string(995000, 'h')}, {"small", "s"}};
+  OutgoingMessage dlq = MakeDeadLetter(message, "value does not parse");
+  EXPECT_LE(DeadLetterBytes(dlq), kDeadLetterBytesMax);
+  EXPECT_EQ(dlq.key, std::string(kDeadLetterKeyBytesMax, 'k'));
+  EXPECT_EQ(dlq.value, "v");
+  EXPECT_THAT(HeaderPairs(dlq.headers),
+              ElementsAre(std::pair<std::string, std::string>("dlq.error", "value does not parse"),
+                          std::pair<std::string, std::string>("dlq.source.topic", "orders.v1"),
+                          std::pair<std::string, std::string>("dlq.source.partition", "3"),
+                          std::pair<std::string, std::string>("dlq.source.offset", "9"),
+                          std::pair<std::string, std::string>("dlq.value.truncated", "1"),
+                          std::pair<std::string, std::string>("dlq.headers.dropped", "2")));
+}
+
 }  // namespace
 }  // namespace orderplatform::kafka

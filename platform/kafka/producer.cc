@@ -41,9 +41,19 @@ Producer::Producer(ProducerOptions options) : options_(options) {}
 absl::StatusOr<std::unique_ptr<Producer>> Producer::Create(const KafkaOptions& kafka,
                                                            ProducerOptions options) {
   // linger.ms=5 trades a few milliseconds of latency for batching; the idempotent producer keeps
-  // up to 5 requests in flight per broker without reordering.
+  // up to 5 requests in flight per broker without reordering. The local queue is bounded at
+  // 32 MiB / 100000 messages (librdkafka's default is 1 GiB): a full queue makes a produce wait
+  // queue_full_wait_max and then fail with UNAVAILABLE, so overload turns into back-pressure, not
+  // memory. message.max.bytes is librdkafka's default, set here because dead letters are cut to
+  // fit it (dead_letter.h, kDeadLetterBytesMax).
   absl::StatusOr<internal::ConfPtr> conf = internal::BuildConfig(
-      kafka, {{"enable.idempotence", "true"}, {"acks", "all"}, {"linger.ms", "5"}},
+      kafka,
+      {{"enable.idempotence", "true"},
+       {"acks", "all"},
+       {"linger.ms", "5"},
+       {"queue.buffering.max.kbytes", "32768"},
+       {"queue.buffering.max.messages", "100000"},
+       {"message.max.bytes", "1000000"}},
       {"enable.idempotence", "acks", "request.required.acks"});
   if (!conf.ok()) return conf.status();
   std::unique_ptr<Producer> producer(new Producer(options));

@@ -26,6 +26,7 @@
 #include "absl/time/time.h"
 #include "platform/kafka/message.h"
 #include "platform/kafka/options.h"
+#include "platform/kafka/publisher.h"
 
 namespace orderplatform::kafka {
 
@@ -39,7 +40,7 @@ struct ProducerOptions {
   absl::Duration close_flush_timeout = absl::Seconds(10);
 };
 
-class Producer {
+class Producer final : public Publisher {
  public:
   // Runs with `status`: OK once the broker acknowledged the message (acks=all), else an error.
   using DeliveryCallback = std::function<void(absl::Status status)>;
@@ -66,7 +67,8 @@ class Producer {
   // were; UNAVAILABLE if any failed or `timeout` passed first (the stragglers may still be
   // delivered later: at-least-once callers retry and rely on idempotent consumers); INTERNAL on a
   // fatal producer error.
-  absl::Status ProduceAndWait(const std::vector<OutgoingMessage>& messages, absl::Duration timeout);
+  absl::Status ProduceAndWait(const std::vector<OutgoingMessage>& messages,
+                              absl::Duration timeout) override;
 
   // Waits until nothing is outstanding; UNAVAILABLE if `timeout` passes first.
   absl::Status Flush(absl::Duration timeout);

@@ -9,7 +9,7 @@
 
 namespace orderplatform::inventory {
 
-ExpirySweeper::ExpirySweeper(ReservationStore* store, kafka::Producer* producer,
+ExpirySweeper::ExpirySweeper(ReservationStore* store, kafka::Publisher* producer,
                              ExpirySweeperOptions options)
     : store_(store), producer_(producer), options_(std::move(options)) {
   if (!options_.now_ms) options_.now_ms = [] { return absl::ToUnixMillis(absl::Now()); };

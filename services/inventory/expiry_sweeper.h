@@ -10,6 +10,9 @@
 //
 //   ExpirySweeper sweeper(&store, producer.get(), {.interval = absl::Seconds(1)});
 //   sweeper.Start();  ...  sweeper.Stop();
+//
+// The publisher is any kafka::Publisher: the service passes its Producer; the saga simulator
+// passes in-memory topics and calls SweepOnce() itself, on its own clock.
 #ifndef ORDERPLATFORM_SERVICES_INVENTORY_EXPIRY_SWEEPER_H_
 #define ORDERPLATFORM_SERVICES_INVENTORY_EXPIRY_SWEEPER_H_
 
@@ -21,7 +24,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
-#include "platform/kafka/producer.h"
+#include "platform/kafka/publisher.h"
 #include "services/inventory/reservation_store.h"
 
 namespace orderplatform::inventory {
@@ -36,7 +39,7 @@ struct ExpirySweeperOptions {
 
 class ExpirySweeper {
  public:
-  ExpirySweeper(ReservationStore* store, kafka::Producer* producer, ExpirySweeperOptions options);
+  ExpirySweeper(ReservationStore* store, kafka::Publisher* producer, ExpirySweeperOptions options);
   ~ExpirySweeper();
 
   void Start();
@@ -51,7 +54,7 @@ class ExpirySweeper {
   absl::Status Announce(const std::vector<ExpiredReservation>& expired);
 
   ReservationStore* store_;
-  kafka::Producer* producer_;
+  kafka::Publisher* producer_;
   ExpirySweeperOptions options_;
   absl::Notification stop_;
   std::thread thread_;

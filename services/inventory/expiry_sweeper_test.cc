@@ -3,12 +3,14 @@
 // acknowledge stays in the outbox until a later pass delivers it.
 #include "services/inventory/expiry_sweeper.h"
 
-#include <librdkafka/rdkafka_mock.h>
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>  // after rdkafka.h, as it demands
 
 #include "gtest/gtest.h"
 #include "integration_tests/testenv/redis_server.h"
 #include "orderplatform/v1/events.pb.h"
 #include "platform/events/topics.h"
+#include "platform/kafka/producer.h"
 #include "platform/kafka/testing/mock_cluster.h"
 
 namespace orderplatform::inventory {

@@ -13,9 +13,13 @@ grpc::Status ToGrpc(const absl::Status& status) {
 
 }  // namespace
 
-grpc::Status InventoryGrpcService::SetStock(grpc::ServerContext*,
+grpc::Status InventoryGrpcService::SetStock(grpc::ServerContext* context,
                                             const orderplatform::v1::SetStockRequest* request,
                                             orderplatform::v1::StockLevel* response) {
+  if (options_.authorize_admin) {
+    grpc::Status allowed = options_.authorize_admin(*context);
+    if (!allowed.ok()) return allowed;
+  }
   if (!events::IsValidSku(request->sku())) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "sku must match [A-Za-z0-9._-]{1,64}");
   }

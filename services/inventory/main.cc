@@ -8,10 +8,12 @@
 #include "absl/flags/usage.h"
 #include "platform/config/service_config.h"
 #include "platform/events/topics.h"
+#include "platform/grpc/admin_auth.h"
 #include "platform/grpc/server.h"
 #include "platform/kafka/consumer.h"
 #include "platform/kafka/producer.h"
 #include "platform/log/log.h"
+#include "platform/service/consumer_thread.h"
 #include "platform/service/shutdown_signal.h"
 #include "platform/service/startup.h"
 #include "services/inventory/expiry_sweeper.h"
@@ -65,12 +67,14 @@ int Main() {
   ExpirySweeper sweeper(&store, producer->get(),
                         {.interval = absl::Milliseconds(absl::GetFlag(FLAGS_expiry_interval_ms)),
                          .batch_size = absl::GetFlag(FLAGS_expiry_batch)});
-  InventoryGrpcService grpc_service(&store);
+  const grpc_server::AdminTokenAuth admin(config->admin_token);
+  InventoryGrpcService grpc_service(&store, {.authorize_admin = admin.AsCallback()});
   absl::StatusOr<std::unique_ptr<grpc_server::GrpcServer>> server =
-      grpc_server::GrpcServer::Start({.port = config->grpc_port}, {&grpc_service});
+      grpc_server::GrpcServer::Start(service::GrpcServerOptionsFor(*config), {&grpc_service});
   if (!server.ok()) service::ExitWithReason(kService, server.status().message());
 
-  (*consumer)->RunInThread();
+  // A consumer that fails stops the process (SIGTERM), so a supervisor restarts it.
+  service::ConsumerThread consuming(consumer->get(), kService);
   sweeper.Start();
   (*server)->SetServing(true);
   log::LogInfo("service_started", {{"service", kService}, {"group", config->consumer_group}});
@@ -80,7 +84,7 @@ int Main() {
   (*server)->Shutdown(absl::Seconds(5));
   sweeper.Stop();
   (*consumer)->Stop();
-  absl::Status consumed = (*consumer)->Join();
+  absl::Status consumed = consuming.Join();
   absl::Status flushed = (*producer)->Flush(absl::Seconds(10));
   log::LogInfo("service_stopped", {{"service", kService},
                                    {"consumer", consumed.ToString()},
@@ -95,5 +99,6 @@ int main(int argc, char** argv) {
   orderplatform::service::BlockShutdownSignals();
   absl::SetProgramUsageMessage("The inventory service of the order platform.");
   absl::ParseCommandLine(argc, argv);
+  orderplatform::config::HideSecretFlagValues(argc, argv);
   return orderplatform::inventory::Main();
 }

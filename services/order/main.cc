@@ -72,8 +72,7 @@ int Main() {
   if (!config.ok()) service::ExitWithReason(kService, config.status().message());
   CheckFlags();
 
-  absl::StatusOr<redis::RedisOptions> redis_options =
-      redis::ParseRedisAddress(config->redis_address);
+  absl::StatusOr<redis::RedisOptions> redis_options = service::RedisOptionsFor(*config);
   if (!redis_options.ok()) service::ExitWithReason(kService, redis_options.status().message());
   absl::StatusOr<std::unique_ptr<RedisSessionPool>> pool = RedisSessionPool::Connect(
       *redis_options, absl::GetFlag(FLAGS_redis_connections), config->dependency_wait);
@@ -111,7 +110,7 @@ int Main() {
        .watch_poll_interval = absl::Milliseconds(absl::GetFlag(FLAGS_watch_poll_ms)),
        .watch_duration_max = absl::Milliseconds(absl::GetFlag(FLAGS_watch_max_ms))});
   absl::StatusOr<std::unique_ptr<grpc_server::GrpcServer>> server =
-      grpc_server::GrpcServer::Start({.port = config->grpc_port}, {&grpc_service});
+      grpc_server::GrpcServer::Start(service::GrpcServerOptionsFor(*config), {&grpc_service});
   if (!server.ok()) service::ExitWithReason(kService, server.status().message());
 
   absl::Status consumed;
@@ -150,5 +149,6 @@ int main(int argc, char** argv) {
   orderplatform::service::BlockShutdownSignals();
   absl::SetProgramUsageMessage("The order service of the order platform.");
   absl::ParseCommandLine(argc, argv);
+  orderplatform::config::HideSecretFlagValues(argc, argv);
   return orderplatform::order::Main();
 }

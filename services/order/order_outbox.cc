@@ -11,7 +11,7 @@
 
 namespace orderplatform::order {
 
-OrderOutbox::OrderOutbox(OrderStore* store, kafka::Producer* producer, OrderCounters* counters,
+OrderOutbox::OrderOutbox(OrderStore* store, kafka::Publisher* producer, OrderCounters* counters,
                          OrderOutboxOptions options)
     : store_(store), producer_(producer), counters_(counters), options_(std::move(options)) {
   if (!options_.now_ms) options_.now_ms = [] { return absl::ToUnixMillis(absl::Now()); };

@@ -18,6 +18,8 @@
 //   absl::Status acked = outbox.Publish(record, created.unpublished);  // request path
 //   outbox.RelayOnce(absl::ZeroDuration());                           // at start-up
 //   outbox.Start();  ...  outbox.Stop();                              // background relay
+// The publisher is any kafka::Publisher: the service passes its Producer, the saga simulator
+// in-memory topics.
 #ifndef ORDERPLATFORM_SERVICES_ORDER_ORDER_OUTBOX_H_
 #define ORDERPLATFORM_SERVICES_ORDER_ORDER_OUTBOX_H_
 
@@ -32,7 +34,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
-#include "platform/kafka/producer.h"
+#include "platform/kafka/publisher.h"
 #include "services/order/order_counters.h"
 #include "services/order/order_record.h"
 #include "services/order/order_store.h"
@@ -52,7 +54,7 @@ struct OrderOutboxOptions {
 
 class OrderOutbox {
  public:
-  OrderOutbox(OrderStore* store, kafka::Producer* producer, OrderCounters* counters,
+  OrderOutbox(OrderStore* store, kafka::Publisher* producer, OrderCounters* counters,
               OrderOutboxOptions options);
   ~OrderOutbox();  // Stop()
 
@@ -80,7 +82,7 @@ class OrderOutbox {
   absl::StatusOr<int> RelayBatch(int64_t enqueued_at_ms_max, int* published);
 
   OrderStore* store_;
-  kafka::Producer* producer_;
+  kafka::Publisher* producer_;
   OrderCounters* counters_;
   OrderOutboxOptions options_;
   std::once_flag stop_once_;

@@ -16,10 +16,12 @@
 #include "absl/strings/str_cat.h"
 #include "platform/config/service_config.h"
 #include "platform/events/topics.h"
+#include "platform/grpc/admin_auth.h"
 #include "platform/grpc/server.h"
 #include "platform/kafka/consumer.h"
 #include "platform/kafka/producer.h"
 #include "platform/log/log.h"
+#include "platform/service/consumer_thread.h"
 #include "platform/service/shutdown_signal.h"
 #include "platform/service/startup.h"
 #include "services/payment/behavior_store.h"
@@ -69,12 +71,14 @@ int Main() {
                                    &handler, producer->get());
   if (!consumer.ok()) service::ExitWithReason(kService, consumer.status().message());
 
-  PaymentGrpcService grpc_service(&ledger, &behaviors);
+  const grpc_server::AdminTokenAuth admin(config->admin_token);
+  PaymentGrpcService grpc_service(&ledger, &behaviors, {.authorize_admin = admin.AsCallback()});
   absl::StatusOr<std::unique_ptr<grpc_server::GrpcServer>> server =
-      grpc_server::GrpcServer::Start({.port = config->grpc_port}, {&grpc_service});
+      grpc_server::GrpcServer::Start(service::GrpcServerOptionsFor(*config), {&grpc_service});
   if (!server.ok()) service::ExitWithReason(kService, server.status().message());
 
-  (*consumer)->RunInThread();
+  // A consumer that fails stops the process (SIGTERM), so a supervisor restarts it.
+  service::ConsumerThread consuming(consumer->get(), kService);
   (*server)->SetServing(true);
   log::LogInfo(
       "service_started",
@@ -85,7 +89,7 @@ int Main() {
   // The consumer first: it finishes the batch in hand (at most one answer latency plus its
   // produce), then commits and leaves the group, so the partitions move on at once.
   (*consumer)->Stop();
-  absl::Status consumed = (*consumer)->Join();
+  absl::Status consumed = consuming.Join();
   (*server)->SetServing(false);
   (*server)->Shutdown(absl::Seconds(5));
   absl::Status flushed = (*producer)->Flush(absl::Seconds(10));
@@ -107,5 +111,6 @@ int main(int argc, char** argv) {
   orderplatform::service::BlockShutdownSignals();
   absl::SetProgramUsageMessage("The payment service (a deterministic mock) of the order platform.");
   absl::ParseCommandLine(argc, argv);
+  orderplatform::config::HideSecretFlagValues(argc, argv);
   return orderplatform::payment::Main();
 }

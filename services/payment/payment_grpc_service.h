@@ -4,10 +4,10 @@
 //   PaymentGrpcService service(&ledger, &behaviors);
 //   GrpcServer::Start({.port = 0}, {&service});
 //
-// SetBehavior is an admin call. Who may make it is decided by `authorize_admin`, the seam for the
-// admin token (a later issue): it sees the call's metadata and returns OK or the status to fail
-// with (UNAUTHENTICATED, PERMISSION_DENIED). Unset, every caller is allowed, as on a development
-// machine.
+// SetBehavior is an admin call. Who may make it is decided by `authorize_admin`: it sees the call's
+// metadata and returns OK or the status to fail with (UNAUTHENTICATED, PERMISSION_DENIED); the
+// service's main wires it to the admin token (platform/grpc/admin_auth.h). Unset, every caller is
+// allowed (unit tests).
 //
 // Status codes: INVALID_ARGUMENT (an empty or malformed order id; a behavior outside the limits
 // of ValidateBehavior: nothing is stored), NOT_FOUND (no ledger entry: never decided, not

@@ -24,6 +24,7 @@
 #include "orderplatform/v1/payment_service.grpc.pb.h"
 #include "platform/events/envelope.h"
 #include "platform/events/topics.h"
+#include "platform/grpc/admin_auth.h"
 #include "platform/kafka/producer.h"
 #include "platform/kafka/testing/mock_cluster.h"
 
@@ -34,6 +35,7 @@ using orderplatform::v1::InventoryEvent;
 using orderplatform::v1::PaymentEvent;
 
 constexpr char kBinary[] = "services/payment/payment_service";
+constexpr char kAdminToken[] = "payment-service-test-admin-token";
 
 InventoryEvent Reserved(const std::string& order_id, const std::string& customer_id) {
   InventoryEvent event;
@@ -58,8 +60,10 @@ std::string ReadFile(const std::string& path) {
 
 absl::StatusOr<std::unique_ptr<testenv::Process>> StartService(
     const std::vector<std::string>& args) {
-  return testenv::Process::Start(
-      {.binary = testenv::RunfilePath(kBinary), .args = args, .name = "payment_service"});
+  return testenv::Process::Start({.binary = testenv::RunfilePath(kBinary),
+                                  .args = args,
+                                  .env = {{"ADMIN_TOKEN", kAdminToken}},
+                                  .name = "payment_service"});
 }
 
 // stderr without the structured log lines: what an operator reads when the service refuses.
@@ -168,6 +172,7 @@ TEST_F(PaymentServiceRunningTest, ServesHealthAndPaysStockReservedAndStopsCleanl
     grpc::ClientContext context;
     orderplatform::v1::PaymentBehavior behavior, response;
     behavior.add_decline_customers("c-bad");
+    grpc_server::AddAdminToken(&context, kAdminToken);
     grpc::Status status = stub_->SetBehavior(&context, behavior, &response);
     ASSERT_TRUE(status.ok()) << status.error_message();
   }

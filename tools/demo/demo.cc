@@ -19,6 +19,7 @@
 #include "platform/events/envelope.h"
 #include "platform/events/topics.h"
 #include "platform/kafka/producer.h"
+#include "platform/grpc/admin_auth.h"
 #include "platform/kafka/testing/mock_cluster.h"
 #include "platform/service/shutdown_signal.h"
 
@@ -70,6 +71,7 @@ class Demo {
     bool ok = true;
     for (const auto& [sku, available] : std::map<std::string, int64_t>{{"LAMP", 10}, {"CHAIR", 1}}) {
       grpc::ClientContext context;
+      grpc_server::AddAdminToken(&context, stack_->admin_token());
       orderplatform::v1::SetStockRequest request;
       request.set_sku(sku);
       request.set_available(available);
@@ -77,6 +79,7 @@ class Demo {
       ok = inventory_->SetStock(&context, request, &level).ok() && ok;
     }
     grpc::ClientContext context;
+    grpc_server::AddAdminToken(&context, stack_->admin_token());
     orderplatform::v1::PaymentBehavior behavior;
     behavior.add_decline_customers("mallory");
     orderplatform::v1::PaymentBehavior applied;
@@ -279,6 +282,10 @@ int Main() {
   Demo demo(stack->get());
   const bool ok = demo.Run();
   if (absl::GetFlag(FLAGS_keep_running)) {
+    // The stack's own random token: admin calls while exploring need it.
+    std::printf("demo: admin RPCs (SetStock, SetBehavior) need metadata "
+                "'authorization: Bearer %s'\n",
+                (*stack)->admin_token().c_str());
     std::printf("demo: stack left running (Ctrl-C stops it)\n");
     std::fflush(stdout);
     service::WaitForShutdownSignal();

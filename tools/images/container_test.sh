@@ -16,7 +16,7 @@ fail() { printf 'container_test: FAILED: %s\n' "$*" >&2; dump_logs; exit 1; }
 pod="op-ctest-$$"
 shared=$(mktemp -d)
 chmod 0777 "$shared"
-token="ctest-$RANDOM-$RANDOM"
+token=$(openssl rand -hex 16)  # services refuse tokens under 16 characters
 
 dump_logs() {
   for c in redis kafka inventory payment order; do
