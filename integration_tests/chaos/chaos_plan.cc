@@ -211,8 +211,8 @@ void Detail(const PlanOptions& options, absl::Duration length_max, SeededRandom*
       fault->partition = static_cast<int>(random->Below(options.partitions));
       // The devbroker's initial leader of partition p is p % brokers + 1; move to another one.
       const int home = fault->partition % options.brokers + 1;
-      fault->broker = static_cast<int>((home + random->Below(options.brokers - 1)) %
-                                       options.brokers) + 1;
+      fault->broker =
+          static_cast<int>((home + random->Below(options.brokers - 1)) % options.brokers) + 1;
       fault->duration = ms(2000, 8000);
       break;
     }
@@ -312,11 +312,11 @@ std::string PlannedFault::Describe() const {
 }
 
 std::string ChaosPlan::Describe() const {
-  std::string out = absl::StrCat(
-      "seed=", options.seed, " duration=", Ms(options.duration), "ms orders=", orders.size(),
-      " faults=", faults.size(), " brokers=", options.brokers, " partitions=", options.partitions,
-      " instances=", options.order_instances, "/", options.inventory_instances, "/",
-      options.payment_instances, "\n");
+  std::string out = absl::StrCat("seed=", options.seed, " duration=", Ms(options.duration),
+                                 "ms orders=", orders.size(), " faults=", faults.size(),
+                                 " brokers=", options.brokers, " partitions=", options.partitions,
+                                 " instances=", options.order_instances, "/",
+                                 options.inventory_instances, "/", options.payment_instances, "\n");
   absl::StrAppend(&out, "stock:");
   for (const auto& [sku, units] : stock) absl::StrAppend(&out, " ", sku, "=", units);
   absl::StrAppend(&out, "\npayment: decline_customers=", absl::StrJoin(decline_customers, ","),
@@ -326,9 +326,9 @@ std::string ChaosPlan::Describe() const {
     absl::StrAppend(&out, "fault ", i, " ", faults[i].Describe(), "\n");
   }
   for (const PlannedOrder& order : orders) {
-    absl::StrAppend(&out, "order ", order.index, " +", Ms(order.place_at), "ms ",
-                    order.request_id, " ", OrderKindName(order.kind), " ", order.customer_id,
-                    " ", order.amount_cents, "c [");
+    absl::StrAppend(&out, "order ", order.index, " +", Ms(order.place_at), "ms ", order.request_id,
+                    " ", OrderKindName(order.kind), " ", order.customer_id, " ", order.amount_cents,
+                    "c [");
     for (const auto& [sku, quantity] : order.lines) absl::StrAppend(&out, " ", sku, "x", quantity);
     absl::StrAppend(&out, " ] instance ", order.order_instance);
     if (order.cancel_after.has_value()) {
@@ -384,7 +384,8 @@ ChaosPlan MakePlan(const PlanOptions& options) {
     PlannedFault fault = mix[i];
     Detail(options, slot * 0.6, &random, &fault);
     const int64_t slack_ms = Ms(slot * 0.7 - fault.duration);
-    fault.start = warmup + slot * i + absl::Milliseconds(random.Between(0, std::max<int64_t>(0, slack_ms)));
+    fault.start =
+        warmup + slot * i + absl::Milliseconds(random.Between(0, std::max<int64_t>(0, slack_ms)));
     plan.faults.push_back(fault);
   }
   return plan;

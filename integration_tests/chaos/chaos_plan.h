@@ -6,8 +6,9 @@
 //
 //   ChaosPlan plan = MakePlan({.seed = 42, .orders = 200, .faults = 8,
 //                              .duration = absl::Seconds(60)});
-//   std::cout << "seed=" << plan.options.seed << " digest=" << plan.Digest() << "\n" << plan.Describe();
-//   for (const PlannedFault& fault : plan.faults) { ... fault.start, fault.duration ... }
+//   std::cout << "seed=" << plan.options.seed << " digest=" << plan.Digest() << "\n" <<
+//   plan.Describe(); for (const PlannedFault& fault : plan.faults) { ... fault.start,
+//   fault.duration ... }
 #ifndef ORDERPLATFORM_INTEGRATION_TESTS_CHAOS_CHAOS_PLAN_H_
 #define ORDERPLATFORM_INTEGRATION_TESTS_CHAOS_CHAOS_PLAN_H_
 
@@ -65,15 +66,15 @@ struct PlannedOrder {
 
 struct PlannedFault {
   FaultKind kind = FaultKind::kKillService;
-  absl::Duration start;     // since the start of the run
-  absl::Duration duration;  // until the fault is reverted
+  absl::Duration start;                       // since the start of the run
+  absl::Duration duration;                    // until the fault is reverted
   ServiceKind service = ServiceKind::kOrder;  // kKillService
   int instance = 0;                           // kKillService
-  int broker = 0;       // kBrokerDown, kSlowBroker; kLeaderMove: the new leader
-  int rtt_ms = 0;       // kSlowBroker
-  std::string topic;    // kLeaderMove
-  int partition = 0;    // kLeaderMove
-  int16_t api_key = 0;  // kRequestErrors: a Kafka API key (see testenv::KafkaApiKey)
+  int broker = 0;                    // kBrokerDown, kSlowBroker; kLeaderMove: the new leader
+  int rtt_ms = 0;                    // kSlowBroker
+  std::string topic;                 // kLeaderMove
+  int partition = 0;                 // kLeaderMove
+  int16_t api_key = 0;               // kRequestErrors: a Kafka API key (see testenv::KafkaApiKey)
   std::vector<int32_t> error_codes;  // kRequestErrors
 
   absl::Duration end() const { return start + duration; }
@@ -96,7 +97,7 @@ struct PlanOptions {
 };
 
 struct ChaosPlan {
-  PlanOptions options;  // what it was made from: seed, duration, topology
+  PlanOptions options;                   // what it was made from: seed, duration, topology
   std::map<std::string, int64_t> stock;  // SKU -> units set before the first order
   // PaymentBehavior for the run (payment's decision is a pure function of it and the order).
   std::vector<std::string> decline_customers;

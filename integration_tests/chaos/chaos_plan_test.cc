@@ -89,8 +89,8 @@ TEST(ChaosPlanTest, ShortRunHoldsEveryKindOfOrderAndTheRequiredFaults) {
 }
 
 TEST(ChaosPlanTest, FaultsAreOrderedDoNotOverlapAndEndWithinTheRun) {
-  const ChaosPlan plan = MakePlan({.seed = 5, .orders = 1000, .faults = 40,
-                                   .duration = absl::Seconds(400)});
+  const ChaosPlan plan =
+      MakePlan({.seed = 5, .orders = 1000, .faults = 40, .duration = absl::Seconds(400)});
   ASSERT_EQ(plan.faults.size(), 40u);
   for (size_t i = 0; i < plan.faults.size(); ++i) {
     const PlannedFault& fault = plan.faults[i];
@@ -104,9 +104,14 @@ TEST(ChaosPlanTest, FaultsAreOrderedDoNotOverlapAndEndWithinTheRun) {
 }
 
 TEST(ChaosPlanTest, FaultDetailsStayWithinTheTopology) {
-  const PlanOptions options{.seed = 11, .orders = 100, .faults = 60,
-                            .duration = absl::Seconds(600), .brokers = 3, .partitions = 6,
-                            .order_instances = 2, .inventory_instances = 3,
+  const PlanOptions options{.seed = 11,
+                            .orders = 100,
+                            .faults = 60,
+                            .duration = absl::Seconds(600),
+                            .brokers = 3,
+                            .partitions = 6,
+                            .order_instances = 2,
+                            .inventory_instances = 3,
                             .payment_instances = 1};
   const ChaosPlan plan = MakePlan(options);
   for (const PlannedFault& fault : plan.faults) {
@@ -140,15 +145,15 @@ TEST(ChaosPlanTest, FaultDetailsStayWithinTheTopology) {
 }
 
 TEST(ChaosPlanTest, OneBrokerPlansNoBrokerOrLeaderFaults) {
-  const ChaosPlan plan = MakePlan({.seed = 3, .orders = 10, .faults = 50,
-                                   .duration = absl::Seconds(500), .brokers = 1});
+  const ChaosPlan plan = MakePlan(
+      {.seed = 3, .orders = 10, .faults = 50, .duration = absl::Seconds(500), .brokers = 1});
   EXPECT_EQ(plan.CountFaults(FaultKind::kBrokerDown), 0);
   EXPECT_EQ(plan.CountFaults(FaultKind::kLeaderMove), 0);
 }
 
 TEST(ChaosPlanTest, FewFaultsKeepTheRedisRestart) {
-  const ChaosPlan plan = MakePlan({.seed = 9, .orders = 10, .faults = 2,
-                                   .duration = absl::Seconds(30)});
+  const ChaosPlan plan =
+      MakePlan({.seed = 9, .orders = 10, .faults = 2, .duration = absl::Seconds(30)});
   EXPECT_EQ(plan.faults.size(), 2u);
   EXPECT_EQ(plan.CountFaults(FaultKind::kRedisRestart), 1);
 }

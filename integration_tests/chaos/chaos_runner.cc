@@ -30,7 +30,7 @@ using testenv::ServiceProcess;
 constexpr absl::Duration kTick = absl::Milliseconds(20);
 constexpr absl::Duration kReadyTimeout = absl::Seconds(90);
 constexpr absl::Duration kStockSampleInterval = absl::Milliseconds(100);
-constexpr int kSelfExitsMax = 30;      // more means a crash loop: the run stops
+constexpr int kSelfExitsMax = 30;  // more means a crash loop: the run stops
 constexpr int kDiffLinesMax = 10;
 constexpr int kMonitorViolationsMax = 20;
 
@@ -141,8 +141,8 @@ class ChaosRun {
 
 void ChaosRun::Log(const std::string& line) {
   if (options_.log == nullptr) return;
-  *options_.log << "[chaos +" << absl::ToInt64Milliseconds(absl::Now() - started_) << "ms] "
-                << line << std::endl;
+  *options_.log << "[chaos +" << absl::ToInt64Milliseconds(absl::Now() - started_) << "ms] " << line
+                << std::endl;
 }
 
 void ChaosRun::Violate(std::string invariant, std::string detail) {
@@ -153,14 +153,14 @@ void ChaosRun::Violate(std::string invariant, std::string detail) {
 
 absl::Status ChaosRun::StartStack() {
   const PlanOptions& topology = plan_.options;
-  absl::StatusOr<std::unique_ptr<testenv::Stack>> stack = testenv::Stack::Start(
-      {.brokers = topology.brokers,
-       .partitions = topology.partitions,
-       .order_instances = topology.order_instances,
-       .inventory_instances = topology.inventory_instances,
-       .payment_instances = topology.payment_instances,
-       .reservation_ttl_ms = options_.reservation_ttl_ms,
-       .expiry_interval_ms = options_.expiry_interval_ms});
+  absl::StatusOr<std::unique_ptr<testenv::Stack>> stack =
+      testenv::Stack::Start({.brokers = topology.brokers,
+                             .partitions = topology.partitions,
+                             .order_instances = topology.order_instances,
+                             .inventory_instances = topology.inventory_instances,
+                             .payment_instances = topology.payment_instances,
+                             .reservation_ttl_ms = options_.reservation_ttl_ms,
+                             .expiry_interval_ms = options_.expiry_interval_ms});
   if (!stack.ok()) return stack.status();
   stack_ = *std::move(stack);
   PlatformAddresses addresses{.admin_token = stack_->admin_token()};
@@ -236,8 +236,8 @@ void ChaosRun::PlaceOrders() {
         Violate("I6", absl::StrCat("request ", planned.request_id, " placed twice gave orders ",
                                    placed->order_id(), " and ", again->order_id()));
       } else if (!again.ok() && !IsRetryable(again.status())) {
-        Violate("I6", absl::StrCat("request ", planned.request_id, " placed again failed: ",
-                                   again.status().ToString()));
+        Violate("I6", absl::StrCat("request ", planned.request_id,
+                                   " placed again failed: ", again.status().ToString()));
       }
     }
     absl::MutexLock lock(&mu_);
@@ -283,8 +283,8 @@ void ChaosRun::CancelOrders() {
     } else if (!cancelled.ok()) {
       result = CancelResult::kUnanswered;
       if (!IsRetryable(cancelled.status())) {
-        Violate("API", absl::StrCat("CancelOrder(", order_id, ") failed: ",
-                                    cancelled.status().ToString()));
+        Violate("API", absl::StrCat("CancelOrder(", order_id,
+                                    ") failed: ", cancelled.status().ToString()));
       }
     }
     absl::MutexLock lock(&mu_);
@@ -310,10 +310,10 @@ void ChaosRun::MonitorStock() {
           report = ++monitor_violations_ <= kMonitorViolationsMax;
         }
         if (report) {
-          Violate("I1", absl::StrCat("at +", absl::ToInt64Milliseconds(absl::Now() - t0_),
-                                     "ms ", sku, " available=", level->available(),
-                                     " reserved=", level->reserved(), " sold=", level->sold(),
-                                     " (", set, " set)"));
+          Violate("I1",
+                  absl::StrCat("at +", absl::ToInt64Milliseconds(absl::Now() - t0_), "ms ", sku,
+                               " available=", level->available(), " reserved=", level->reserved(),
+                               " sold=", level->sold(), " (", set, " set)"));
         }
       }
     }
@@ -391,13 +391,13 @@ absl::Status ChaosRun::Supervise() {
     if (down_.count(service) > 0 || service->Running()) continue;
     const int exits = ++self_exits_[service];
     const std::string tail = service->process().StderrTail(800);
-    report_.self_exits.push_back(
-        absl::StrCat(service->name(), " at +", absl::ToInt64Milliseconds(absl::Now() - t0_),
-                     "ms; stderr tail: ", tail));
+    report_.self_exits.push_back(absl::StrCat(service->name(), " at +",
+                                              absl::ToInt64Milliseconds(absl::Now() - t0_),
+                                              "ms; stderr tail: ", tail));
     Log(absl::StrCat(service->name(), " exited by itself; restarting it. stderr tail: ", tail));
     if (exits > kSelfExitsMax) {
-      return absl::InternalError(absl::StrCat(service->name(), " keeps exiting (", exits,
-                                              " times); last stderr: ", tail));
+      return absl::InternalError(
+          absl::StrCat(service->name(), " keeps exiting (", exits, " times); last stderr: ", tail));
     }
     absl::Status restarted = service->process().Restart();
     if (!restarted.ok()) return restarted;
@@ -531,8 +531,8 @@ void ChaosRun::CheckEverything(const std::string& phase) {
   for (const Violation& v : CheckState(input_, view)) {
     Violate(v.invariant, absl::StrCat("[", phase, "] ", v.detail));
   }
-  absl::StatusOr<TopicView> topics = ReadTopics(stack_->kafka().bootstrap(),
-                                                options_.topic_timeout);
+  absl::StatusOr<TopicView> topics =
+      ReadTopics(stack_->kafka().bootstrap(), options_.topic_timeout);
   if (!topics.ok()) {
     Violate("I5", absl::StrCat("[", phase, "] topics unreadable: ", topics.status().ToString()));
     return;
@@ -541,8 +541,8 @@ void ChaosRun::CheckEverything(const std::string& phase) {
     Violate(v.invariant, absl::StrCat("[", phase, "] ", v.detail));
   }
   Log(absl::StrCat("checked ", view.orders.size(), " orders, ", view.stock.size(), " SKUs, ",
-                   topics->messages, " events, ", topics->dead_letters.size(),
-                   " dead letters (", phase, ")"));
+                   topics->messages, " events, ", topics->dead_letters.size(), " dead letters (",
+                   phase, ")"));
 }
 
 void ChaosRun::CheckEveryInstance() {
@@ -560,14 +560,15 @@ void ChaosRun::CheckEveryInstance() {
     for (const PlacedOrder& placed : input_.orders) {
       auto expected = view.orders.find(placed.order_id);
       if (expected == view.orders.end()) continue;  // already reported
-      absl::StatusOr<Order> order = WithRetries<Order>(
-          instances, i, options_.read_patience, [&](int) { return client_->GetOnce(i, placed.order_id); });
+      absl::StatusOr<Order> order =
+          WithRetries<Order>(instances, i, options_.read_patience,
+                             [&](int) { return client_->GetOnce(i, placed.order_id); });
       if (!order.ok() || order->status() != expected->second.status() ||
           order->cancel_reason() != expected->second.cancel_reason()) {
-        Violate("API", absl::StrCat("order-", i, " answers GetOrder(", placed.order_id, ") with ",
-                                    order.ok() ? order->ShortDebugString()
-                                               : order.status().ToString(),
-                                    "; order-0 said ", expected->second.ShortDebugString()));
+        Violate("API",
+                absl::StrCat("order-", i, " answers GetOrder(", placed.order_id, ") with ",
+                             order.ok() ? order->ShortDebugString() : order.status().ToString(),
+                             "; order-0 said ", expected->second.ShortDebugString()));
       }
     }
     for (const PlacedOrder* placed : watched) {
@@ -609,9 +610,9 @@ void ChaosRun::CheckIdempotentPlacement() {
     if (!placed.acknowledged || repeated >= 3) continue;
     ++repeated;
     for (int i = 0; i < instances; ++i) {
-      absl::StatusOr<Order> again = WithRetries<Order>(
-          instances, i, options_.read_patience,
-          [&](int) { return client_->PlaceOnce(i, ToRequest(placed.plan)); });
+      absl::StatusOr<Order> again =
+          WithRetries<Order>(instances, i, options_.read_patience,
+                             [&](int) { return client_->PlaceOnce(i, ToRequest(placed.plan)); });
       if (!again.ok() || again->order_id() != placed.order_id) {
         Violate("I6", absl::StrCat("PlaceOrder(", placed.plan.request_id, ") again on order-", i,
                                    ": ", again.ok() ? again->order_id() : again.status().ToString(),
@@ -629,16 +630,18 @@ void ChaosRun::CheckIdempotentPlacement() {
   std::vector<std::thread> threads;
   for (int k = 0; k < 2; ++k) {
     threads.emplace_back([&, k] {
-      results[k] = WithRetries<Order>(instances, k, options_.read_patience,
-                                      [&](int i) { return client_->PlaceOnce(i, ToRequest(fresh)); });
+      results[k] = WithRetries<Order>(instances, k, options_.read_patience, [&](int i) {
+        return client_->PlaceOnce(i, ToRequest(fresh));
+      });
     });
   }
   for (std::thread& thread : threads) thread.join();
   if (!results[0].ok() || !results[1].ok() || results[0]->order_id() != results[1]->order_id()) {
-    Violate("I6", absl::StrCat("one request placed twice at once: ",
-                               results[0].ok() ? results[0]->order_id() : results[0].status().ToString(),
-                               " vs ",
-                               results[1].ok() ? results[1]->order_id() : results[1].status().ToString()));
+    Violate("I6",
+            absl::StrCat(
+                "one request placed twice at once: ",
+                results[0].ok() ? results[0]->order_id() : results[0].status().ToString(), " vs ",
+                results[1].ok() ? results[1]->order_id() : results[1].status().ToString()));
     return;
   }
   input_.orders.push_back({.plan = fresh, .order_id = results[0]->order_id()});
@@ -648,9 +651,9 @@ void ChaosRun::CheckIdempotentPlacement() {
     return done.ok() && IsTerminal(done->status());
   });
   if (!terminal) {
-    Violate("I2", absl::StrCat("the twice-placed order ", results[0]->order_id(),
-                               " did not finish: ",
-                               done.ok() ? done->ShortDebugString() : done.status().ToString()));
+    Violate("I2",
+            absl::StrCat("the twice-placed order ", results[0]->order_id(), " did not finish: ",
+                         done.ok() ? done->ShortDebugString() : done.status().ToString()));
   }
   Log("I6: repeated requests gave their orders back; a request sent twice at once made one order");
 }
@@ -662,8 +665,8 @@ void ChaosRun::CheckReplay() {
   absl::StatusOr<int> reproduced =
       ReproduceSagaTopics(stack_->kafka().bootstrap(), options_.topic_timeout);
   if (!reproduced.ok()) {
-    Violate("I5", absl::StrCat("could not produce the topics again: ",
-                               reproduced.status().ToString()));
+    Violate("I5",
+            absl::StrCat("could not produce the topics again: ", reproduced.status().ToString()));
     return;
   }
   report_.reproduced_messages = *reproduced;
@@ -699,9 +702,8 @@ void ChaosRun::CheckGarbage() {
         return false;
       }
       const int found = static_cast<int>(std::count_if(
-          dlq->begin(), dlq->end(), [&](const kafka::ConsumedMessage& m) {
-            return m.key == g.key && m.value == g.value;
-          }));
+          dlq->begin(), dlq->end(),
+          [&](const kafka::ConsumedMessage& m) { return m.key == g.key && m.value == g.value; }));
       if (found < ConsumersOf(g.topic)) {
         absl::StrAppend(&missing, g.what, " on ", g.topic, " (", found, " of ",
                         ConsumersOf(g.topic), " dead letters); ");
@@ -729,7 +731,9 @@ void ChaosRun::CheckBadRequests() {
       EndOffsets(bootstrap, "orders.v1", absl::Seconds(20));
   const std::string sku = plan_.stock.begin()->first;
   PlannedOrder base{.request_id = absl::StrCat("bad-", plan_.options.seed),
-                    .customer_id = "cust-bad", .lines = {{sku, 1}}, .amount_cents = 100};
+                    .customer_id = "cust-bad",
+                    .lines = {{sku, 1}},
+                    .amount_cents = 100};
   std::vector<std::pair<std::string, orderplatform::v1::PlaceOrderRequest>> bad;
   auto variant = [&](const std::string& what, const std::function<void(PlannedOrder*)>& edit) {
     PlannedOrder order = base;
@@ -779,8 +783,8 @@ void ChaosRun::CheckBadRequests() {
 void ChaosRun::CheckServicesAlive(const std::string& phase) {
   for (ServiceProcess* service : stack_->services()) {
     if (!service->Running()) {
-      Violate("I7", absl::StrCat(service->name(), " is not running ", phase, "; stderr tail: ",
-                                 service->process().StderrTail(800)));
+      Violate("I7", absl::StrCat(service->name(), " is not running ", phase,
+                                 "; stderr tail: ", service->process().StderrTail(800)));
     }
   }
 }
@@ -789,8 +793,8 @@ absl::StatusOr<ChaosReport> ChaosRun::Run() {
   report_.seed = plan_.options.seed;
   report_.digest = plan_.Digest();
   report_.orders_planned = static_cast<int>(plan_.orders.size());
-  Log(absl::StrCat("seed=", plan_.options.seed, " plan digest=", report_.digest, " orders=",
-                   plan_.orders.size(), " faults=", plan_.faults.size()));
+  Log(absl::StrCat("seed=", plan_.options.seed, " plan digest=", report_.digest,
+                   " orders=", plan_.orders.size(), " faults=", plan_.faults.size()));
   for (const PlannedFault& fault : plan_.faults) Log(absl::StrCat("planned ", fault.Describe()));
 
   absl::Status status = StartStack();
@@ -860,11 +864,10 @@ absl::StatusOr<ChaosReport> ChaosRun::Run() {
 
 std::string ChaosReport::Summary() const {
   std::string out = absl::StrCat("seed=", seed, " plan digest=", digest, "\n");
-  absl::StrAppend(&out, "orders: planned ", orders_planned, ", acknowledged ",
-                  orders_acknowledged, ", stored but unacknowledged ",
-                  orders_stored_unacknowledged, ", never stored ", orders_never_stored,
-                  "; PlaceOrder calls ", placement_attempts, ", placed twice ", placed_twice,
-                  "\n");
+  absl::StrAppend(&out, "orders: planned ", orders_planned, ", acknowledged ", orders_acknowledged,
+                  ", stored but unacknowledged ", orders_stored_unacknowledged, ", never stored ",
+                  orders_never_stored, "; PlaceOrder calls ", placement_attempts, ", placed twice ",
+                  placed_twice, "\n");
   absl::StrAppend(&out, "cancels: requested ", cancels_requested, ", refused (CONFIRMED) ",
                   cancels_refused_confirmed, ", unanswered ", cancels_unanswered, "\n");
   absl::StrAppend(&out, "outcomes:");
@@ -882,7 +885,8 @@ std::string ChaosReport::Summary() const {
                   " orders/s), settled in ", absl::FormatDuration(settle_time), ", total ",
                   absl::FormatDuration(total_time), "\n");
   absl::StrAppend(&out, "violations: ", violations.size(), "\n");
-  for (const Violation& violation : violations) absl::StrAppend(&out, "  ", ToString(violation), "\n");
+  for (const Violation& violation : violations)
+    absl::StrAppend(&out, "  ", ToString(violation), "\n");
   return out;
 }
 

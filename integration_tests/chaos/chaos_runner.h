@@ -64,16 +64,16 @@ struct ChaosReport {
   uint64_t seed = 0;
   std::string digest;
   int orders_planned = 0;
-  int orders_acknowledged = 0;         // PlaceOrder answered OK
+  int orders_acknowledged = 0;           // PlaceOrder answered OK
   int orders_stored_unacknowledged = 0;  // every attempt failed, but the order exists
-  int orders_never_stored = 0;         // every attempt failed and GetOrder finds nothing
-  int placement_attempts = 0;          // PlaceOrder calls, retries included
-  int placed_twice = 0;                // requests sent again after their success (I6)
+  int orders_never_stored = 0;           // every attempt failed and GetOrder finds nothing
+  int placement_attempts = 0;            // PlaceOrder calls, retries included
+  int placed_twice = 0;                  // requests sent again after their success (I6)
   int cancels_requested = 0;
   int cancels_refused_confirmed = 0;
   int cancels_unanswered = 0;
-  std::map<std::string, int> outcomes;         // "CONFIRMED", "CANCELLED/OUT_OF_STOCK", ...
-  std::map<std::string, int> faults_by_kind;   // injected, by FaultKindName
+  std::map<std::string, int> outcomes;        // "CONFIRMED", "CANCELLED/OUT_OF_STOCK", ...
+  std::map<std::string, int> faults_by_kind;  // injected, by FaultKindName
   int faults_injected = 0;
   std::vector<std::string> self_exits;  // services that exited without being killed, and why
   int64_t stock_samples = 0;            // GetStock reads the I1 monitor checked

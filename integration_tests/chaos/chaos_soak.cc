@@ -43,8 +43,8 @@ namespace {
 int Main() {
   uint64_t seed = absl::GetFlag(FLAGS_seed);
   if (seed == 0) {
-    seed = static_cast<uint64_t>(
-        std::chrono::system_clock::now().time_since_epoch() / std::chrono::microseconds(1));
+    seed = static_cast<uint64_t>(std::chrono::system_clock::now().time_since_epoch() /
+                                 std::chrono::microseconds(1));
   }
   std::cout << "seed=" << seed << std::endl;
   const int orders = absl::GetFlag(FLAGS_orders);
@@ -62,14 +62,14 @@ int Main() {
                                    .payment_instances = absl::GetFlag(FLAGS_instances)});
   std::cout << "plan digest=" << plan.Digest() << std::endl;
   if (absl::GetFlag(FLAGS_print_plan)) std::cout << plan.Describe();
-  const absl::StatusOr<ChaosReport> report = RunChaos(
-      plan, {.reservation_ttl_ms = absl::GetFlag(FLAGS_reservation_ttl_ms),
-             .client_threads = absl::GetFlag(FLAGS_client_threads),
-             .settle_timeout = absl::Seconds(absl::GetFlag(FLAGS_settle_timeout_s)),
-             .topic_timeout = absl::Seconds(absl::GetFlag(FLAGS_topic_timeout_s)),
-             .read_patience = absl::Seconds(absl::GetFlag(FLAGS_read_patience_s)),
-             .watch_sample = absl::GetFlag(FLAGS_watch_sample),
-             .log = &std::cout});
+  const absl::StatusOr<ChaosReport> report =
+      RunChaos(plan, {.reservation_ttl_ms = absl::GetFlag(FLAGS_reservation_ttl_ms),
+                      .client_threads = absl::GetFlag(FLAGS_client_threads),
+                      .settle_timeout = absl::Seconds(absl::GetFlag(FLAGS_settle_timeout_s)),
+                      .topic_timeout = absl::Seconds(absl::GetFlag(FLAGS_topic_timeout_s)),
+                      .read_patience = absl::Seconds(absl::GetFlag(FLAGS_read_patience_s)),
+                      .watch_sample = absl::GetFlag(FLAGS_watch_sample),
+                      .log = &std::cout});
   if (!report.ok()) {
     std::cout << "seed=" << seed << " HARNESS FAILED: " << report.status() << std::endl;
     return 2;

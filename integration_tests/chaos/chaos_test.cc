@@ -38,12 +38,11 @@ TEST(ChaosTest, MixedOrdersUnderFaultsKeepEveryInvariant) {
                                    .brokers = 3,
                                    .partitions = 6});
   ASSERT_EQ(plan.CountFaults(FaultKind::kRedisRestart), 1);
-  const absl::StatusOr<ChaosReport> report =
-      RunChaos(plan, {.reservation_ttl_ms = 4000,
-                      .client_threads = 8,
-                      .settle_timeout = absl::Seconds(120),
-                      .watch_sample = 60,
-                      .log = &std::cerr});
+  const absl::StatusOr<ChaosReport> report = RunChaos(plan, {.reservation_ttl_ms = 4000,
+                                                             .client_threads = 8,
+                                                             .settle_timeout = absl::Seconds(120),
+                                                             .watch_sample = 60,
+                                                             .log = &std::cerr});
   ASSERT_TRUE(report.ok()) << "seed " << seed << ": " << report.status();
   std::cerr << report->Summary();
   EXPECT_TRUE(report->violations.empty()) << "seed " << seed << "\n" << report->Summary();

@@ -37,7 +37,8 @@ bool IsTerminal(OrderStatus status) {
   return status == orderplatform::v1::CONFIRMED || status == orderplatform::v1::CANCELLED;
 }
 
-std::map<std::string, int64_t> QuantityBySku(const std::vector<std::pair<std::string, int>>& lines) {
+std::map<std::string, int64_t> QuantityBySku(
+    const std::vector<std::pair<std::string, int>>& lines) {
   std::map<std::string, int64_t> sums;
   for (const auto& [sku, quantity] : lines) sums[sku] += quantity;
   return sums;
@@ -83,10 +84,9 @@ bool ParseEvent(const kafka::ConsumedMessage& message, Event* event, TopicView* 
   const std::string& order_id = event->envelope().order_id();
   if (order_id != message.key || event->envelope().event_id() != events::EventId(order_id, type)) {
     view->malformed.push_back(
-        {"I5", absl::StrCat(message.topic, "[", message.partition, "]@", message.offset,
-                            ": key ", message.key, " carries event ",
-                            event->envelope().event_id(), " of order ", order_id,
-                            " (event ids must be <order id>/<type>)")});
+        {"I5", absl::StrCat(message.topic, "[", message.partition, "]@", message.offset, ": key ",
+                            message.key, " carries event ", event->envelope().event_id(),
+                            " of order ", order_id, " (event ids must be <order id>/<type>)")});
     return false;
   }
   return true;
@@ -141,14 +141,13 @@ void AddPaymentEvent(const kafka::ConsumedMessage& message, TopicView* view) {
 void CheckStock(const std::string& sku, int64_t set, const orderplatform::v1::StockLevel& level,
                 int64_t confirmed_quantity, std::vector<Violation>* out) {
   if (level.available() < 0 || level.reserved() < 0 || level.sold() < 0) {
-    out->push_back({"I1", absl::StrCat(sku, " has a negative count: available=",
-                                       level.available(), " reserved=", level.reserved(),
-                                       " sold=", level.sold())});
+    out->push_back({"I1", absl::StrCat(sku, " has a negative count: available=", level.available(),
+                                       " reserved=", level.reserved(), " sold=", level.sold())});
   }
   const int64_t sum = level.available() + level.reserved() + level.sold();
   if (sum != set) {
-    out->push_back({"I1", absl::StrCat(sku, " available+reserved+sold=", sum, " but ", set,
-                                       " was set")});
+    out->push_back(
+        {"I1", absl::StrCat(sku, " available+reserved+sold=", sum, " but ", set, " was set")});
   }
   if (level.reserved() != 0) {
     out->push_back({"I2", absl::StrCat(sku, " still has ", level.reserved(), " reserved")});
@@ -194,12 +193,14 @@ void CheckOutcome(const CheckInput& input, const PlacedOrder& placed, const Orde
   if (cancelled) {
     const CancelReason reason = order.cancel_reason();
     if (reason == orderplatform::v1::CUSTOMER_REQUEST && placed.cancel == CancelResult::kNone) {
-      out->push_back({"saga", absl::StrCat(id, " (", kind, ") is CANCELLED by CUSTOMER_REQUEST "
-                                               "but the customer never asked")});
+      out->push_back({"saga", absl::StrCat(id, " (", kind,
+                                           ") is CANCELLED by CUSTOMER_REQUEST "
+                                           "but the customer never asked")});
     }
     if (reason == orderplatform::v1::OUT_OF_STOCK && !HasHotLine(placed.plan)) {
-      out->push_back({"saga", absl::StrCat(id, " is OUT_OF_STOCK but takes only SKUs that "
-                                               "never run out")});
+      out->push_back({"saga", absl::StrCat(id,
+                                           " is OUT_OF_STOCK but takes only SKUs that "
+                                           "never run out")});
     }
     if (reason == orderplatform::v1::INVALID_ORDER ||
         reason == orderplatform::v1::CANCEL_REASON_UNSPECIFIED) {
@@ -220,18 +221,18 @@ void CheckOutcome(const CheckInput& input, const PlacedOrder& placed, const Orde
       break;
     case payment::PaymentAnswer::kNoAnswer:
       if (confirmed || payment.has_value()) {
-        out->push_back({"I4", absl::StrCat(id, " gets no payment answer but is ",
-                                           StatusName(order.status()), " with payment ",
-                                           PaymentName(payment))});
+        out->push_back(
+            {"I4", absl::StrCat(id, " gets no payment answer but is ", StatusName(order.status()),
+                                " with payment ", PaymentName(payment))});
       }
       break;
     case payment::PaymentAnswer::kAuthorize:
       if (state == orderplatform::v1::DECLINED ||
           order.cancel_reason() == orderplatform::v1::PAYMENT_DECLINED) {
-        out->push_back({"I4", absl::StrCat(id, " must be authorized but is ",
-                                           StatusName(order.status()), "/",
-                                           ReasonName(order.cancel_reason()), " with payment ",
-                                           PaymentName(payment))});
+        out->push_back(
+            {"I4", absl::StrCat(id, " must be authorized but is ", StatusName(order.status()), "/",
+                                ReasonName(order.cancel_reason()), " with payment ",
+                                PaymentName(payment))});
       }
       break;
   }
@@ -240,19 +241,21 @@ void CheckOutcome(const CheckInput& input, const PlacedOrder& placed, const Orde
 // Facts that can never both be true of one order: one of them was applied twice or wrongly.
 void CheckContradictions(const std::string& id, const OrderFacts& facts,
                          std::vector<Violation>* out) {
-  auto add = [&](absl::string_view what) {
-    out->push_back({"I5", absl::StrCat(id, ": ", what)});
-  };
-  if (facts.reserved > 0 && !facts.rejected_reasons.empty()) add("both StockReserved and StockRejected");
-  if (facts.committed > 0 && !facts.released_reasons.empty()) add("both StockCommitted and StockReleased");
+  auto add = [&](absl::string_view what) { out->push_back({"I5", absl::StrCat(id, ": ", what)}); };
+  if (facts.reserved > 0 && !facts.rejected_reasons.empty())
+    add("both StockReserved and StockRejected");
+  if (facts.committed > 0 && !facts.released_reasons.empty())
+    add("both StockCommitted and StockReleased");
   if (facts.authorized > 0 && facts.declined > 0) add("both PaymentAuthorized and PaymentDeclined");
   if (facts.refunded > 0 && facts.authorized == 0) add("PaymentRefunded without PaymentAuthorized");
-  if (facts.confirmed > 0 && !facts.cancelled_reasons.empty()) add("both OrderConfirmed and OrderCancelled");
+  if (facts.confirmed > 0 && !facts.cancelled_reasons.empty())
+    add("both OrderConfirmed and OrderCancelled");
   if (facts.rejected_reasons.size() > 1) add("StockRejected with different reasons");
   if (facts.released_reasons.size() > 1) add("StockReleased with different reasons");
   if (facts.cancelled_reasons.size() > 1) add("OrderCancelled with different reasons");
   if (facts.committed > 0 && facts.reserved == 0) add("StockCommitted without StockReserved");
-  if (!facts.released_reasons.empty() && facts.reserved == 0) add("StockReleased without StockReserved");
+  if (!facts.released_reasons.empty() && facts.reserved == 0)
+    add("StockReleased without StockReserved");
 }
 
 // The order's projection and its payment agree with the events that decide them.
@@ -311,17 +314,17 @@ PlatformView ReadPlatform(PlatformClient& client, const CheckInput& input, int o
     // Bounded: each turn takes the next order; the loop ends after the last.
     for (size_t i = next.fetch_add(1); i < input.orders.size(); i = next.fetch_add(1)) {
       const std::string& id = input.orders[i].order_id;
-      absl::StatusOr<Order> order = WithRetries<Order>(
-          client.order_instances(), order_instance, patience,
-          [&](int) { return client.GetOnce(order_instance, id); });
+      absl::StatusOr<Order> order =
+          WithRetries<Order>(client.order_instances(), order_instance, patience,
+                             [&](int) { return client.GetOnce(order_instance, id); });
       absl::StatusOr<Payment> payment = client.GetPayment(id, patience);
       absl::MutexLock lock(&mu);
       if (order.ok()) {
         view.orders[id] = *std::move(order);
       } else {
-        view.unreadable.push_back({"I2", absl::StrCat("GetOrder(", id, ") on order-",
-                                                      order_instance, ": ",
-                                                      order.status().ToString())});
+        view.unreadable.push_back(
+            {"I2", absl::StrCat("GetOrder(", id, ") on order-", order_instance, ": ",
+                                order.status().ToString())});
       }
       if (payment.ok()) {
         view.payments[id] = *std::move(payment);
@@ -341,8 +344,8 @@ PlatformView ReadPlatform(PlatformClient& client, const CheckInput& input, int o
     if (level.ok()) {
       view.stock[sku] = *std::move(level);
     } else {
-      view.unreadable.push_back({"I1", absl::StrCat("GetStock(", sku, "): ",
-                                                    level.status().ToString())});
+      view.unreadable.push_back(
+          {"I1", absl::StrCat("GetStock(", sku, "): ", level.status().ToString())});
     }
   }
   return view;
@@ -427,8 +430,9 @@ std::vector<Violation> CheckTopics(const CheckInput& input, const PlatformView& 
     known.insert(placed.order_id);
     auto facts = topics.facts.find(placed.order_id);
     if (facts == topics.facts.end() || facts->second.placed == 0) {
-      out.push_back({"I8", absl::StrCat(placed.order_id, " was accepted but orders.v1 has no "
-                                                         "OrderPlaced for it")});
+      out.push_back({"I8", absl::StrCat(placed.order_id,
+                                        " was accepted but orders.v1 has no "
+                                        "OrderPlaced for it")});
       continue;
     }
     if (facts->second.request_ids != std::set<std::string>{placed.plan.request_id}) {
@@ -451,8 +455,9 @@ std::vector<Violation> CheckTopics(const CheckInput& input, const PlatformView& 
   for (const auto& [id, facts] : topics.facts) {
     CheckContradictions(id, facts, &out);
     if (facts.placed > 0 && known.count(id) == 0) {
-      out.push_back({"saga", absl::StrCat(id, " was announced (OrderPlaced) but no PlaceOrder "
-                                              "of the run stored it")});
+      out.push_back({"saga", absl::StrCat(id,
+                                          " was announced (OrderPlaced) but no PlaceOrder "
+                                          "of the run stored it")});
     }
   }
   for (const DeadLetter& dead : topics.dead_letters) {
@@ -468,8 +473,8 @@ std::vector<Violation> CheckTopics(const CheckInput& input, const PlatformView& 
         !absl::SimpleAtoi(dead.source_offset, &number)) {
       out.push_back({"I7", absl::StrCat("dead letter ", dead.key, " on ", dead.topic,
                                         " lacks the contract's headers (error='", dead.error,
-                                        "' source=", dead.source_topic, "[",
-                                        dead.source_partition, "]@", dead.source_offset, ")")});
+                                        "' source=", dead.source_topic, "[", dead.source_partition,
+                                        "]@", dead.source_offset, ")")});
     }
   }
   return out;
@@ -479,10 +484,10 @@ std::string Snapshot(const PlatformView& view) {
   std::string out;
   for (const auto& [id, order] : view.orders) {
     auto payment = view.payments.find(id);
-    absl::StrAppend(&out, id, " ", StatusName(order.status()), " ",
-                    ReasonName(order.cancel_reason()),
-                    order.cancellation_requested() ? " cancel-requested" : "", " payment:",
-                    payment == view.payments.end() ? "?" : PaymentName(payment->second), "\n");
+    absl::StrAppend(
+        &out, id, " ", StatusName(order.status()), " ", ReasonName(order.cancel_reason()),
+        order.cancellation_requested() ? " cancel-requested" : "",
+        " payment:", payment == view.payments.end() ? "?" : PaymentName(payment->second), "\n");
   }
   for (const auto& [sku, level] : view.stock) {
     absl::StrAppend(&out, sku, " available=", level.available(), " reserved=", level.reserved(),

@@ -25,9 +25,9 @@
 #include "absl/time/time.h"
 #include "integration_tests/chaos/chaos_plan.h"
 #include "integration_tests/chaos/platform_client.h"
+#include "orderplatform/v1/inventory_service.pb.h"
 #include "orderplatform/v1/order_service.pb.h"
 #include "orderplatform/v1/payment_service.pb.h"
-#include "orderplatform/v1/inventory_service.pb.h"
 #include "platform/kafka/message.h"
 
 namespace orderplatform::chaos {
@@ -62,9 +62,9 @@ struct Violation {
 std::string ToString(const Violation& violation);
 
 struct PlatformView {
-  std::map<std::string, orderplatform::v1::Order> orders;  // by order id
+  std::map<std::string, orderplatform::v1::Order> orders;                     // by order id
   std::map<std::string, std::optional<orderplatform::v1::Payment>> payments;  // nullopt: none
-  std::map<std::string, orderplatform::v1::StockLevel> stock;                  // by SKU
+  std::map<std::string, orderplatform::v1::StockLevel> stock;                 // by SKU
   std::vector<Violation> unreadable;  // reads that still failed after their patience
 };
 // Reads every order of `input` from `order_instance`, its payment and every SKU's stock.
@@ -91,8 +91,8 @@ struct DeadLetter {
   std::string topic;  // the .dlq topic
   std::string key;
   std::string value;
-  std::string error;          // dlq.error
-  std::string source_topic;   // dlq.source.topic
+  std::string error;         // dlq.error
+  std::string source_topic;  // dlq.source.topic
   std::string source_partition;
   std::string source_offset;
 };

@@ -27,8 +27,8 @@ class InvariantCheckerTest : public ::testing::Test {
     input_.stock_set = {{kSku, 10}, {kHotSku, 1}};
     input_.behavior.add_decline_customers("blocked-0");
     PlacedOrder placed;
-    placed.plan = {.request_id = "r-1", .customer_id = "cust-1", .lines = {{kSku, 2}},
-                   .amount_cents = 1000};
+    placed.plan = {
+        .request_id = "r-1", .customer_id = "cust-1", .lines = {{kSku, 2}}, .amount_cents = 1000};
     placed.order_id = "o-1";
     input_.orders.push_back(placed);
 
@@ -52,15 +52,12 @@ class InvariantCheckerTest : public ::testing::Test {
     AddOrderEvent("o-1", [](orderplatform::v1::OrderEvent* e) {
       e->mutable_order_placed()->set_request_id("r-1");
     });
-    AddInventoryEvent("o-1", [](orderplatform::v1::InventoryEvent* e) {
-      e->mutable_stock_reserved();
-    });
-    AddPaymentEvent("o-1", [](orderplatform::v1::PaymentEvent* e) {
-      e->mutable_payment_authorized();
-    });
-    AddInventoryEvent("o-1", [](orderplatform::v1::InventoryEvent* e) {
-      e->mutable_stock_committed();
-    });
+    AddInventoryEvent("o-1",
+                      [](orderplatform::v1::InventoryEvent* e) { e->mutable_stock_reserved(); });
+    AddPaymentEvent("o-1",
+                    [](orderplatform::v1::PaymentEvent* e) { e->mutable_payment_authorized(); });
+    AddInventoryEvent("o-1",
+                      [](orderplatform::v1::InventoryEvent* e) { e->mutable_stock_committed(); });
     AddOrderEvent("o-1", [](orderplatform::v1::OrderEvent* e) { e->mutable_order_confirmed(); });
   }
 
@@ -79,8 +76,7 @@ class InvariantCheckerTest : public ::testing::Test {
     edit(&event);
     event.mutable_envelope()->set_order_id(order_id);
     event.mutable_envelope()->set_event_id(events::EventId(order_id, events::EventType(event)));
-    AddSagaMessage({.topic = topic, .key = order_id, .value = event.SerializeAsString()},
-                   &topics_);
+    AddSagaMessage({.topic = topic, .key = order_id, .value = event.SerializeAsString()}, &topics_);
   }
   template <typename Edit>
   void AddOrderEvent(const std::string& id, Edit edit) {
@@ -111,8 +107,9 @@ class InvariantCheckerTest : public ::testing::Test {
         found[0].find(words) != std::string::npos) {
       return ::testing::AssertionSuccess();
     }
-    return ::testing::AssertionFailure() << "expected one " << invariant << " about '" << words
-                                         << "', found:\n" << all;
+    return ::testing::AssertionFailure()
+           << "expected one " << invariant << " about '" << words << "', found:\n"
+           << all;
   }
 
   Order& order() { return view_.orders["o-1"]; }
@@ -145,9 +142,8 @@ TEST_F(InvariantCheckerTest, I2AnOrderThatIsNotTerminal) {
   view_.stock[kSku].set_sold(0);
   view_.stock[kSku].set_reserved(2);
   const std::vector<std::string> found = Found();
-  EXPECT_TRUE(std::any_of(found.begin(), found.end(), [](const std::string& f) {
-    return f.rfind("I2: o-1", 0) == 0;
-  }));
+  EXPECT_TRUE(std::any_of(found.begin(), found.end(),
+                          [](const std::string& f) { return f.rfind("I2: o-1", 0) == 0; }));
   EXPECT_TRUE(std::any_of(found.begin(), found.end(), [](const std::string& f) {
     return f.rfind("I2: sku-00 still has 2 reserved", 0) == 0;
   }));
@@ -183,8 +179,10 @@ TEST_F(InvariantCheckerTest, I4CancelledKeepsTheAuthorization) {
   AddOrderEvent("o-1", [](orderplatform::v1::OrderEvent* e) {
     e->mutable_order_placed()->set_request_id("r-1");
   });
-  AddInventoryEvent("o-1", [](orderplatform::v1::InventoryEvent* e) { e->mutable_stock_reserved(); });
-  AddPaymentEvent("o-1", [](orderplatform::v1::PaymentEvent* e) { e->mutable_payment_authorized(); });
+  AddInventoryEvent("o-1",
+                    [](orderplatform::v1::InventoryEvent* e) { e->mutable_stock_reserved(); });
+  AddPaymentEvent("o-1",
+                  [](orderplatform::v1::PaymentEvent* e) { e->mutable_payment_authorized(); });
   AddInventoryEvent("o-1", [](orderplatform::v1::InventoryEvent* e) {
     e->mutable_stock_released()->set_reason(orderplatform::v1::RESERVATION_EXPIRED);
   });
@@ -209,8 +207,10 @@ TEST_F(InvariantCheckerTest, CustomerRequestWithoutACancellation) {
   AddOrderEvent("o-1", [](orderplatform::v1::OrderEvent* e) {
     e->mutable_order_placed()->set_request_id("r-1");
   });
-  AddInventoryEvent("o-1", [](orderplatform::v1::InventoryEvent* e) { e->mutable_stock_reserved(); });
-  AddPaymentEvent("o-1", [](orderplatform::v1::PaymentEvent* e) { e->mutable_payment_authorized(); });
+  AddInventoryEvent("o-1",
+                    [](orderplatform::v1::InventoryEvent* e) { e->mutable_stock_reserved(); });
+  AddPaymentEvent("o-1",
+                  [](orderplatform::v1::PaymentEvent* e) { e->mutable_payment_authorized(); });
   AddInventoryEvent("o-1", [](orderplatform::v1::InventoryEvent* e) {
     e->mutable_stock_released()->set_reason(orderplatform::v1::CUSTOMER_REQUEST);
   });
@@ -290,8 +290,10 @@ TEST_F(InvariantCheckerTest, I5AuthorizedAndDeclined) {
 }
 
 TEST_F(InvariantCheckerTest, DuplicatesOfTheSameEventAreFine) {
-  AddInventoryEvent("o-1", [](orderplatform::v1::InventoryEvent* e) { e->mutable_stock_committed(); });
-  AddPaymentEvent("o-1", [](orderplatform::v1::PaymentEvent* e) { e->mutable_payment_authorized(); });
+  AddInventoryEvent("o-1",
+                    [](orderplatform::v1::InventoryEvent* e) { e->mutable_stock_committed(); });
+  AddPaymentEvent("o-1",
+                  [](orderplatform::v1::PaymentEvent* e) { e->mutable_payment_authorized(); });
   AddOrderEvent("o-1", [](orderplatform::v1::OrderEvent* e) {
     e->mutable_order_placed()->set_request_id("r-1");
   });
@@ -312,7 +314,8 @@ TEST_F(InvariantCheckerTest, AReservationPaymentNeverAnswered) {
   AddOrderEvent("o-1", [](orderplatform::v1::OrderEvent* e) {
     e->mutable_order_placed()->set_request_id("r-1");
   });
-  AddInventoryEvent("o-1", [](orderplatform::v1::InventoryEvent* e) { e->mutable_stock_reserved(); });
+  AddInventoryEvent("o-1",
+                    [](orderplatform::v1::InventoryEvent* e) { e->mutable_stock_reserved(); });
   AddInventoryEvent("o-1", [](orderplatform::v1::InventoryEvent* e) {
     e->mutable_stock_released()->set_reason(orderplatform::v1::RESERVATION_EXPIRED);
   });
@@ -336,9 +339,9 @@ TEST_F(InvariantCheckerTest, MislabelledEventIds) {
 }
 
 TEST_F(InvariantCheckerTest, GarbageIsSkippedOnSagaTopics) {
-  AddSagaMessage({.topic = "orders.v1", .key = std::string(kGarbageKeyPrefix) + "x",
-                  .value = "\xff\xff"},
-                 &topics_);
+  AddSagaMessage(
+      {.topic = "orders.v1", .key = std::string(kGarbageKeyPrefix) + "x", .value = "\xff\xff"},
+      &topics_);
   EXPECT_TRUE(Found().empty());
   AddSagaMessage({.topic = "orders.v1", .key = "o-9", .value = "\xff\xff"}, &topics_);
   EXPECT_TRUE(FoundOnly("I7", "unparseable"));

@@ -123,13 +123,12 @@ class RebalanceProbe {
       return covered == expected;
     });
     EXPECT_TRUE(moved) << group << ": the survivors of " << ServiceKindName(fault.service) << "-"
-                       << fault.instance << " own " << covered.size() << " of "
-                       << expected.size() << " partitions " << kRebalanceTimeout
-                       << " after it died";
+                       << fault.instance << " own " << covered.size() << " of " << expected.size()
+                       << " partitions " << kRebalanceTimeout << " after it died";
     if (moved) {
-      std::cerr << group << ": the survivors own all " << expected.size()
-                << " partitions while " << ServiceKindName(fault.service) << "-"
-                << fault.instance << " is dead" << std::endl;
+      std::cerr << group << ": the survivors own all " << expected.size() << " partitions while "
+                << ServiceKindName(fault.service) << "-" << fault.instance << " is dead"
+                << std::endl;
     }
   }
 
@@ -174,15 +173,15 @@ TEST(ManyInstancesTest, KilledInstancesHandOverTheirPartitionsAndNothingIsLostOr
   }
   RebalanceProbe probe;
   const absl::StatusOr<ChaosReport> report = RunChaos(
-      plan, {.reservation_ttl_ms = 4000,
-             .client_threads = 6,
-             .settle_timeout = absl::Seconds(120),
-             .watch_sample = -1,  // every order, on every order instance
-             .log = &std::cerr,
-             .fault_hook = [&probe](const PlannedFault& fault, bool applied,
-                                    testenv::Stack& stack) {
-               probe.OnFault(fault, applied, stack);
-             }});
+      plan,
+      {.reservation_ttl_ms = 4000,
+       .client_threads = 6,
+       .settle_timeout = absl::Seconds(120),
+       .watch_sample = -1,  // every order, on every order instance
+       .log = &std::cerr,
+       .fault_hook = [&probe](const PlannedFault& fault, bool applied, testenv::Stack& stack) {
+         probe.OnFault(fault, applied, stack);
+       }});
   ASSERT_TRUE(report.ok()) << report.status();
   std::cerr << report->Summary();
   EXPECT_TRUE(report->violations.empty()) << report->Summary();

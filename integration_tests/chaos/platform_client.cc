@@ -41,11 +41,9 @@ using PaymentStub = orderplatform::v1::PaymentService::Stub;
 
 // One unary call with the client's deadline; `admin_token` is sent when not empty.
 template <typename Stub, typename Request, typename Response>
-absl::StatusOr<Response> Unary(Stub* stub,
-                               grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&,
-                                                            Response*),
-                               const Request& request, absl::Duration timeout,
-                               const std::string& admin_token = "") {
+absl::StatusOr<Response> Unary(
+    Stub* stub, grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+    const Request& request, absl::Duration timeout, const std::string& admin_token = "") {
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
   if (!admin_token.empty()) grpc_server::AddAdminToken(&context, admin_token);
@@ -58,8 +56,7 @@ absl::StatusOr<Response> Unary(Stub* stub,
 }  // namespace
 
 bool IsRetryable(const absl::Status& status) {
-  return absl::IsUnavailable(status) || absl::IsDeadlineExceeded(status) ||
-         absl::IsAborted(status);
+  return absl::IsUnavailable(status) || absl::IsDeadlineExceeded(status) || absl::IsAborted(status);
 }
 
 PlatformClient::PlatformClient(const PlatformAddresses& addresses, absl::Duration call_timeout)
@@ -157,8 +154,8 @@ absl::StatusOr<Payment> PlatformClient::GetPayment(const std::string& order_id,
 
 absl::Status PlatformClient::SetBehavior(const orderplatform::v1::PaymentBehavior& behavior,
                                          absl::Duration patience) {
-  absl::StatusOr<bool> done = WithRetries<bool>(
-      payment_instances(), 0, patience, [&](int i) -> absl::StatusOr<bool> {
+  absl::StatusOr<bool> done =
+      WithRetries<bool>(payment_instances(), 0, patience, [&](int i) -> absl::StatusOr<bool> {
         absl::Status status = SetBehaviorOnce(i, behavior);
         if (!status.ok()) return status;
         return true;

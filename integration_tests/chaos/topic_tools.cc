@@ -46,8 +46,7 @@ absl::StatusOr<Handle> NewOffsetProbe(const std::string& bootstrap) {
   return Handle(rk);
 }
 
-absl::StatusOr<int> PartitionCount(rd_kafka_t* rk, const std::string& topic,
-                                   absl::Time deadline) {
+absl::StatusOr<int> PartitionCount(rd_kafka_t* rk, const std::string& topic, absl::Time deadline) {
   rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
   const rd_kafka_metadata_t* metadata = nullptr;
   rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, rkt, &metadata, RemainingMs(deadline));
@@ -70,8 +69,8 @@ absl::StatusOr<std::vector<int64_t>> EndOffsetsWith(rd_kafka_t* rk, const std::s
   std::vector<int64_t> end(*partitions, 0);
   for (int p = 0; p < *partitions; ++p) {
     int64_t low = 0;
-    rd_kafka_resp_err_t err =
-        rd_kafka_query_watermark_offsets(rk, topic.c_str(), p, &low, &end[p], RemainingMs(deadline));
+    rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(rk, topic.c_str(), p, &low, &end[p],
+                                                               RemainingMs(deadline));
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       return absl::UnavailableError(
           absl::StrCat("end offset of ", topic, "[", p, "]: ", rd_kafka_err2str(err)));
@@ -135,8 +134,7 @@ int ConsumersOf(const std::string& topic) {
 }
 
 absl::StatusOr<std::vector<int64_t>> EndOffsets(const std::string& bootstrap,
-                                                const std::string& topic,
-                                                absl::Duration timeout) {
+                                                const std::string& topic, absl::Duration timeout) {
   absl::StatusOr<Handle> probe = NewOffsetProbe(bootstrap);
   if (!probe.ok()) return probe.status();
   return EndOffsetsWith(probe->get(), topic, absl::Now() + timeout);
@@ -163,8 +161,8 @@ absl::Status WaitForGroupsCaughtUp(const std::string& bootstrap, absl::Duration 
     previous_ends = std::move(ends);
     absl::SleepFor(absl::Milliseconds(250));
   }
-  return absl::DeadlineExceededError(absl::StrCat("consumer groups behind after ",
-                                                  absl::FormatDuration(timeout), ": ", last));
+  return absl::DeadlineExceededError(
+      absl::StrCat("consumer groups behind after ", absl::FormatDuration(timeout), ": ", last));
 }
 
 absl::StatusOr<int> ReproduceSagaTopics(const std::string& bootstrap, absl::Duration timeout) {
@@ -200,8 +198,8 @@ std::vector<GarbageMessage> MakeGarbage(uint64_t seed) {
   for (const std::string& topic : SagaTopics()) {
     auto key = [&](int n) { return absl::StrCat(kGarbageKeyPrefix, seed, "-", topic, "-", n); };
     // A tag with wire type 7, which does not exist: no protobuf parser accepts it.
-    garbage.push_back({topic, key(0), "\xff\xff\xff\xff not a protobuf",
-                       "bytes that are no protobuf"});
+    garbage.push_back(
+        {topic, key(0), "\xff\xff\xff\xff not a protobuf", "bytes that are no protobuf"});
     garbage.push_back({topic, key(1), "", "an empty value"});
     orderplatform::v1::Envelope envelope;
     envelope.set_event_id(absl::StrCat(key(2), "/Nothing"));
@@ -232,7 +230,8 @@ std::vector<GarbageMessage> MakeGarbage(uint64_t seed) {
       orderplatform::v1::OrderLine* line = placed->add_lines();
       line->set_sku("no such {sku}");
       line->set_quantity(1);
-      garbage.push_back({topic, key(3), event.SerializeAsString(), "an OrderPlaced with a bad SKU"});
+      garbage.push_back(
+          {topic, key(3), event.SerializeAsString(), "an OrderPlaced with a bad SKU"});
     }
   }
   return garbage;

@@ -65,9 +65,9 @@ class ConsumerThreadTest : public ::testing::Test {
   }
 
   void ProduceOne() {
-    ASSERT_TRUE(producer_->ProduceAndWait({{.topic = kTopic, .key = "k", .value = "v"}},
-                                          absl::Seconds(10))
-                    .ok());
+    ASSERT_TRUE(
+        producer_->ProduceAndWait({{.topic = kTopic, .key = "k", .value = "v"}}, absl::Seconds(10))
+            .ok());
   }
 
   std::unique_ptr<kafka::testing::MockCluster> cluster_;
