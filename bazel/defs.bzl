@@ -33,7 +33,15 @@ def op_cc_test(name, copts = [], deps = [], size = "small", **kwargs):
         **kwargs
     )
 
-def op_cc_fuzz_test(name, srcs, deps = [], corpus = [], fuzz_seconds = 20, size = "small", tags = [], **kwargs):
+def op_cc_fuzz_test(
+        name,
+        srcs,
+        deps = [],
+        corpus = [],
+        fuzz_seconds = 20,
+        size = "small",
+        tags = [],
+        **kwargs):
     """A libFuzzer target that is also a regression test.
 
     `srcs` define LLVMFuzzerTestOneInput and orderplatform::fuzzing::Seeds() (see

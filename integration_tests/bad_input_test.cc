@@ -3,8 +3,9 @@
 // garbage, oversized (900 KB), empty and unknown-type values end in the topic's .dlq with the
 // contract's headers, once per consuming service; the services keep serving and nothing else
 // changes. A value so close to the producer's 1 MB limit that its dead letter would not fit is
-// forwarded cut to fit, marked dlq.value.truncated. At the gRPC door: SKUs that could name another Redis key are refused and never reach
-// Redis, and the numeric limits (stock 2^53, quantity 2^31-1) hold exactly at the edge.
+// forwarded cut to fit, marked dlq.value.truncated. At the gRPC door: SKUs that could name
+// another Redis key are refused and never reach Redis, and the numeric limits (stock 2^53,
+// quantity 2^31-1) hold exactly at the edge.
 //
 // The stack is shared by the tests of this file; each uses SKUs and request ids of its own.
 #include <fstream>
@@ -136,12 +137,18 @@ class BadInputTest : public ::testing::Test {
       std::vector<testenv::ServiceProcess*> others;
     };
     const std::vector<Topic> topics = {
-        {events::kOrdersTopic, events::SampleOrderEvents().front().SerializeAsString(),
-         {inventory}, {order, payment}},
-        {events::kInventoryTopic, events::SampleInventoryEvents().front().SerializeAsString(),
-         {order, payment}, {inventory}},
-        {events::kPaymentsTopic, events::SamplePaymentEvents().front().SerializeAsString(),
-         {inventory, order}, {payment}},
+        {events::kOrdersTopic,
+         events::SampleOrderEvents().front().SerializeAsString(),
+         {inventory},
+         {order, payment}},
+        {events::kInventoryTopic,
+         events::SampleInventoryEvents().front().SerializeAsString(),
+         {order, payment},
+         {inventory}},
+        {events::kPaymentsTopic,
+         events::SamplePaymentEvents().front().SerializeAsString(),
+         {inventory, order},
+         {payment}},
     };
     std::vector<Sent> sent;
     std::vector<kafka::OutgoingMessage> messages;
@@ -152,8 +159,11 @@ class BadInputTest : public ::testing::Test {
         EXPECT_FALSE(Accepted<orderplatform::v1::InventoryEvent>(bad.bytes)) << bad.name;
         EXPECT_FALSE(Accepted<orderplatform::v1::PaymentEvent>(bad.bytes)) << bad.name;
         const std::string key = absl::StrCat("bad-", topic.name, "-", bad.name);
-        sent.push_back({.topic = topic.name, .key = key, .value = bad.bytes,
-                        .consumers = topic.consumers, .others = topic.others});
+        sent.push_back({.topic = topic.name,
+                        .key = key,
+                        .value = bad.bytes,
+                        .consumers = topic.consumers,
+                        .others = topic.others});
         messages.push_back({.topic = topic.name, .key = key, .value = bad.bytes});
       }
     }
@@ -267,31 +277,33 @@ TEST_F(BadInputTest, BadValuesOnEveryConsumedTopicEndInItsDlqAndChangeNothing) {
   }
 
   // Nothing else changed, every consumer moved past the bad messages, and all keep serving.
-  const absl::Status caught_up = WaitForConsumersCaughtUp(stack_->kafka().bootstrap(), kSagaTimeout);
+  const absl::Status caught_up =
+      WaitForConsumersCaughtUp(stack_->kafka().bootstrap(), kSagaTimeout);
   ASSERT_TRUE(caught_up.ok()) << caught_up;
   EXPECT_EQ(Snapshot(*client_, invariants_), before);
   for (testenv::ServiceProcess* service : stack_->services()) {
     EXPECT_TRUE(service->Running()) << service->name() << " died on bad input";
   }
-  EXPECT_EQ(PlaceAndAwait({.request_id = "bad-after", .lines = {{"bad-A", 2}}}).status(), CONFIRMED);
+  EXPECT_EQ(PlaceAndAwait({.request_id = "bad-after", .lines = {{"bad-A", 2}}}).status(),
+            CONFIRMED);
   EXPECT_EQ(client_->GetStock("bad-A")->available(), 2);
 }
 
 TEST_F(BadInputTest, SkusThatCouldNameRedisKeysAreRefusedAndNeverReachRedis) {
   SetStock("inj-A", 3);
   // Every Redis command from now on, as redis-server sees it.
-  absl::StatusOr<std::unique_ptr<testenv::Process>> monitor = testenv::Process::Start(
-      {.binary = "/usr/bin/redis-cli",
-       .args = {"-p", absl::StrCat(stack_->redis().port()), "monitor"},
-       .name = "redis-monitor"});
+  absl::StatusOr<std::unique_ptr<testenv::Process>> monitor =
+      testenv::Process::Start({.binary = "/usr/bin/redis-cli",
+                               .args = {"-p", absl::StrCat(stack_->redis().port()), "monitor"},
+                               .name = "redis-monitor"});
   ASSERT_TRUE(monitor.ok()) << monitor.status();
   ASSERT_TRUE((*monitor)->WaitForStdoutLine("OK", absl::Seconds(10)).ok());
 
   // Each names (or would break into) another key if it reached a key name: hash tags, key
   // separators, spaces, protocol line breaks, the list separator of reservation records.
   const std::vector<std::string> bad_skus = {
-      "{op}:inj3ct",     "{op}:stock:inj3ct", "inj3ct}:x",      "inj3ct a",
-      "inj3ct\r\nFLUSHALL", "inj3ct,inj-A",   "inj3ct\x01",     "inj3ct*",
+      "{op}:inj3ct",        "{op}:stock:inj3ct", "inj3ct}:x",  "inj3ct a",
+      "inj3ct\r\nFLUSHALL", "inj3ct,inj-A",      "inj3ct\x01", "inj3ct*",
   };
   for (size_t i = 0; i < bad_skus.size(); ++i) {
     const std::string& sku = bad_skus[i];
@@ -302,8 +314,9 @@ TEST_F(BadInputTest, SkusThatCouldNameRedisKeysAreRefusedAndNeverReachRedis) {
                   .code(),
               absl::StatusCode::kInvalidArgument)
         << sku;
-    EXPECT_EQ(client_->Place({.request_id = absl::StrCat("inj-mixed-", i),
-                              .lines = {{"inj-A", 1}, {sku, 1}}})
+    EXPECT_EQ(client_
+                  ->Place({.request_id = absl::StrCat("inj-mixed-", i),
+                           .lines = {{"inj-A", 1}, {sku, 1}}})
                   .status()
                   .code(),
               absl::StatusCode::kInvalidArgument)
@@ -325,8 +338,8 @@ TEST_F(BadInputTest, SkusThatCouldNameRedisKeysAreRefusedAndNeverReachRedis) {
     seen = contents.str();
     return seen.find("monitor-marker-4e1") != std::string::npos;
   }));
-  EXPECT_EQ(seen.find("inj3ct"), std::string::npos)
-      << "a refused SKU reached Redis:\n" << seen.substr(0, 4000);
+  EXPECT_EQ(seen.find("inj3ct"), std::string::npos) << "a refused SKU reached Redis:\n"
+                                                    << seen.substr(0, 4000);
   EXPECT_EQ(seen.find("FLUSHALL"), std::string::npos);
   EXPECT_EQ(client_->GetStock("inj-A")->available(), 3);
 }
@@ -354,10 +367,11 @@ TEST_F(BadInputTest, StockAndQuantityLimitsHoldExactlyAtTheEdge) {
 
   // Two lines of one SKU are reserved as one line, whose quantity is an int32 too: a sum beyond
   // it is refused (it used to be clamped, selling less than the order confirmed).
-  EXPECT_EQ(client_->Place({.request_id = "lim-2", .lines = {{"lim-A", kQuantityMax}, {"lim-A", 1}}})
-                .status()
-                .code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      client_->Place({.request_id = "lim-2", .lines = {{"lim-A", kQuantityMax}, {"lim-A", 1}}})
+          .status()
+          .code(),
+      absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(client_->GetStock("lim-A")->sold(), kQuantityMax);
 
   // One unit short of the largest quantity: out of stock, nothing moves.
@@ -368,8 +382,8 @@ TEST_F(BadInputTest, StockAndQuantityLimitsHoldExactlyAtTheEdge) {
   EXPECT_EQ(client_->GetStock("lim-B")->available(), kQuantityMax - 1);
 
   // The largest amount is paid and kept as is.
-  Order rich = PlaceAndAwait(
-      {.request_id = "lim-4", .lines = {{"lim-B", 1}}, .amount_cents = INT64_MAX});
+  Order rich =
+      PlaceAndAwait({.request_id = "lim-4", .lines = {{"lim-B", 1}}, .amount_cents = INT64_MAX});
   EXPECT_EQ(rich.status(), CONFIRMED);
   EXPECT_EQ(rich.amount_cents(), INT64_MAX);
   absl::StatusOr<orderplatform::v1::Payment> payment = client_->GetPayment(rich.order_id());

@@ -44,7 +44,8 @@ absl::StatusOr<int64_t> ResidentKb(pid_t pid) {
 
 absl::StatusOr<std::vector<kafka::ConsumedMessage>> AllDeadLetters(const std::string& bootstrap) {
   std::vector<kafka::ConsumedMessage> all;
-  for (const char* topic : {events::kOrdersTopic, events::kInventoryTopic, events::kPaymentsTopic}) {
+  for (const char* topic :
+       {events::kOrdersTopic, events::kInventoryTopic, events::kPaymentsTopic}) {
     absl::StatusOr<std::vector<kafka::ConsumedMessage>> dead =
         kafka::testing::ReadTopic(bootstrap, kafka::DeadLetterTopic(topic), absl::Seconds(20));
     if (!dead.ok()) return dead.status();

@@ -68,8 +68,7 @@ void ExpectNoDeadLetters(testenv::Stack& stack) {
       AllDeadLetters(stack.kafka().bootstrap());
   ASSERT_TRUE(dead.ok()) << dead.status();
   for (const kafka::ConsumedMessage& m : *dead) {
-    ADD_FAILURE() << "a good message went to " << m.topic << ": "
-                  << HeaderValue(m, "dlq.error");
+    ADD_FAILURE() << "a good message went to " << m.topic << ": " << HeaderValue(m, "dlq.error");
   }
 }
 
@@ -134,7 +133,8 @@ TEST(OutageTest, RedisDownPausesTheConsumersAndEveryOrderCompletesAfterIt) {
   ASSERT_TRUE((*stack)->redis().Restart().ok());
   // Refused orders were not stored; the same request ids place them now, once each.
   for (const std::string& request_id : refused) {
-    absl::StatusOr<Order> placed = client.Place({.request_id = request_id, .lines = {{"redis-A", 1}}});
+    absl::StatusOr<Order> placed =
+        client.Place({.request_id = request_id, .lines = {{"redis-A", 1}}});
     ASSERT_TRUE(placed.ok()) << request_id << ": " << placed.status();
     EXPECT_EQ(placed->order_id(), order::OrderIdForRequest(request_id));
     invariants.order_ids.push_back(placed->order_id());
@@ -202,7 +202,8 @@ TEST(OutageTest, KafkaDownPlaceOrderAnswersInBoundedTimeAndEveryAcceptedOrderCom
   EXPECT_EQ(NotConfirmed(client, invariants.order_ids), "");
   // A retry now finds the same order (I6).
   for (const std::string& request_id : request_ids) {
-    absl::StatusOr<Order> again = client.Place({.request_id = request_id, .lines = {{"kafka-A", 1}}});
+    absl::StatusOr<Order> again =
+        client.Place({.request_id = request_id, .lines = {{"kafka-A", 1}}});
     ASSERT_TRUE(again.ok()) << again.status();
     EXPECT_EQ(again->order_id(), order::OrderIdForRequest(request_id));
     EXPECT_EQ(again->status(), CONFIRMED);

@@ -44,7 +44,8 @@ int64_t FuzzInput::TakeInt64InRange(int64_t lo, int64_t hi) {
 }
 
 std::string FuzzInput::TakeChunk() {
-  const size_t length = TakeByte() | (static_cast<size_t>(TakeByte()) << 8);
+  const size_t low = TakeByte();  // two statements: the order of the reads is fixed
+  const size_t length = low | (static_cast<size_t>(TakeByte()) << 8);
   const size_t n = std::min(length, remaining());
   std::string chunk(data_ + offset_, n);
   offset_ += n;

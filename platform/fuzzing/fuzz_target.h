@@ -73,11 +73,11 @@ class FuzzInput {
 
 }  // namespace orderplatform::fuzzing
 
-#define OP_FUZZ_CHECK(condition, what)                                                   \
-  do {                                                                                   \
-    if (!(condition)) {                                                                  \
+#define OP_FUZZ_CHECK(condition, what)                                                          \
+  do {                                                                                          \
+    if (!(condition)) {                                                                         \
       ::orderplatform::fuzzing::Fail(__FILE__, __LINE__, absl::StrCat(#condition, ": ", what)); \
-    }                                                                                    \
+    }                                                                                           \
   } while (false)
 
 #endif  // ORDERPLATFORM_PLATFORM_FUZZING_FUZZ_TARGET_H_

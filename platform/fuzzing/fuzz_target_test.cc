@@ -28,7 +28,7 @@ TEST(FuzzInputTest, ReadsFrontToBackAndZeroFillsPastTheEnd) {
 }
 
 TEST(FuzzInputTest, ChunksAreLengthPrefixedAndCutAtTheEnd) {
-  const std::string bytes("\x02\x00" "ab" "\x05\x00" "cd", 8);
+  const std::string bytes = {'\x02', '\x00', 'a', 'b', '\x05', '\x00', 'c', 'd'};
   FuzzInput input = Of(bytes);
   EXPECT_EQ(input.TakeChunk(), "ab");
   EXPECT_EQ(input.TakeChunk(), "cd");

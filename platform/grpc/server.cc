@@ -103,10 +103,11 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
     std::printf("grpc_port=%d\n", selected_port);
     std::fflush(stdout);
   }
-  log::LogInfo("grpc_listening", {{"port", selected_port},
-                                  {"tls", TlsMode(options.tls)},
-                                  {"threads_max", options.threads_max},
-                                  {"receive_message_bytes_max", options.receive_message_bytes_max}});
+  log::LogInfo("grpc_listening",
+               {{"port", selected_port},
+                {"tls", TlsMode(options.tls)},
+                {"threads_max", options.threads_max},
+                {"receive_message_bytes_max", options.receive_message_bytes_max}});
   return std::unique_ptr<GrpcServer>(new GrpcServer(std::move(server), selected_port));
 }
 

@@ -52,8 +52,8 @@ grpc::Status GetStock(InventoryService::Stub& stub, const std::string& sku) {
 }
 
 std::unique_ptr<InventoryService::Stub> StubFor(const GrpcServer& server) {
-  return InventoryService::NewStub(grpc::CreateChannel(
-      "127.0.0.1:" + std::to_string(server.port()), grpc::InsecureChannelCredentials()));
+  return InventoryService::NewStub(grpc::CreateChannel("127.0.0.1:" + std::to_string(server.port()),
+                                                       grpc::InsecureChannelCredentials()));
 }
 
 TEST(GrpcServerLimitsTest, CallsBeyondTheThreadBoundAreRefusedAtOnceAndTheRestComplete) {
@@ -106,11 +106,9 @@ TEST(GrpcServerLimitsTest, CallsBeyondTheThreadBoundAreRefusedAtOnceAndTheRestCo
 
 TEST(GrpcServerLimitsTest, ARequestLargerThanTheBoundNeverReachesTheHandler) {
   BlockingInventory service;
-  auto server = GrpcServer::Start({.port = 0,
-                                   .host = "127.0.0.1",
-                                   .print_port = false,
-                                   .receive_message_bytes_max = 64 * 1024},
-                                  {&service});
+  auto server = GrpcServer::Start(
+      {.port = 0, .host = "127.0.0.1", .print_port = false, .receive_message_bytes_max = 64 * 1024},
+      {&service});
   ASSERT_TRUE(server.ok()) << server.status();
   auto stub = StubFor(**server);
   EXPECT_TRUE(GetStock(*stub, std::string(60 * 1024, 's')).ok());

@@ -84,7 +84,8 @@ void CheckReserve(const OrderEvent& placed, const ReserveCommand& reserve,
                   const FuzzedOutcomes& outcomes) {
   OP_FUZZ_CHECK(reserve.order_id == placed.envelope().order_id(), "reserve for another order");
   const std::vector<OrderLine> expected = events::NormalizeLines(placed.order_placed().lines());
-  OP_FUZZ_CHECK(reserve.lines.size() == expected.size(), "reserve lines are not the normalized ones");
+  OP_FUZZ_CHECK(reserve.lines.size() == expected.size(),
+                "reserve lines are not the normalized ones");
   for (size_t i = 0; i < expected.size(); ++i) {
     OP_FUZZ_CHECK(reserve.lines[i].SerializeAsString() == expected[i].SerializeAsString(),
                   "reserve lines are not the normalized ones");
@@ -146,7 +147,8 @@ void FuzzOrderEvent(const OrderEvent& event, const FuzzedOutcomes& outcomes) {
                   "a cancellation must release with CUSTOMER_REQUEST");
     CheckClose(event.envelope(), outcomes);
   } else {
-    OP_FUZZ_CHECK(std::holds_alternative<IgnoreEvent>(command), "the order's own news must be ignored");
+    OP_FUZZ_CHECK(std::holds_alternative<IgnoreEvent>(command),
+                  "the order's own news must be ignored");
   }
 }
 

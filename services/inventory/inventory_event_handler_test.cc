@@ -156,6 +156,26 @@ TEST_F(InventoryEventHandlerTest, GarbageAndUnknownTypesGoToTheDeadLetterTopic) 
   EXPECT_EQ(out[1].topic, "orders.v1.dlq");
 }
 
+// A script that fails on corrupt data is not an outage: that one message is parked with the
+// reason, and the rest of the batch goes on (one poisoned order cannot block its partition).
+TEST_F(InventoryEventHandlerTest, ScriptErrorOnCorruptDataIsDeadLetteredAndTheBatchGoesOn) {
+  ASSERT_TRUE(store_->SetStock("A", 5).ok());
+  auto corrupt = client_->Command({"SET", InventoryKeys().Stock("broken"), "not a hash"});
+  ASSERT_TRUE(corrupt.ok()) << corrupt.status();
+  auto out = Handle({Placed("o-1", "broken", 1), Placed("o-2", "A", 1)});
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].topic, "orders.v1.dlq");
+  EXPECT_EQ(out[0].key, "o-1");
+  std::string error;
+  for (const auto& header : out[0].headers) {
+    if (header.key == "dlq.error") error = header.value;
+  }
+  EXPECT_NE(error.find("reserve.lua failed"), std::string::npos) << error;
+  EXPECT_NE(error.find("WRONGTYPE"), std::string::npos) << error;
+  EXPECT_TRUE(Decode(out[1]).has_stock_reserved());
+  EXPECT_EQ(Stock("A").reserved(), 1);
+}
+
 TEST_F(InventoryEventHandlerTest, RedisDownFailsTheBatchWithUnavailableAndNothingIsDeadLettered) {
   server_->Kill9();
   auto out = handler_->Handle(std::vector<ConsumedMessage>{Placed("o-1", "A", 1)});

@@ -61,8 +61,8 @@ void FuzzPlaceOrder(const std::string& bytes, int64_t now_ms) {
                 record.order.order_id());
   const orderplatform::v1::OrderEvent placed = OrderPlacedEvent(record);
   const absl::Status placed_valid = events::ValidateEvent(placed);
-  OP_FUZZ_CHECK(placed_valid.ok(),
-                absl::StrCat("inventory would dead-letter an accepted order: ", placed_valid.message()));
+  OP_FUZZ_CHECK(placed_valid.ok(), absl::StrCat("inventory would dead-letter an accepted order: ",
+                                                placed_valid.message()));
   record.order.set_cancellation_requested(true);
   record.cancellation_requested_at_ms = now_ms;
   OP_FUZZ_CHECK(events::ValidateEvent(CancellationRequestedEvent(record)).ok(),
@@ -135,11 +135,12 @@ void FuzzProjection(FuzzInput& input) {
   if (!TerminalFactsAgree(facts)) return;
   std::vector<StatusFact> reversed(facts.rbegin(), facts.rend());
   const Replayed backward = Replay(reversed, now_ms);
-  OP_FUZZ_CHECK(forward.record.order.status() == backward.record.order.status() &&
-                    forward.record.order.cancel_reason() == backward.record.order.cancel_reason(),
-                absl::StrCat("arrival order changed the outcome: ",
-                             orderplatform::v1::OrderStatus_Name(forward.record.order.status()), " vs ",
-                             orderplatform::v1::OrderStatus_Name(backward.record.order.status())));
+  OP_FUZZ_CHECK(
+      forward.record.order.status() == backward.record.order.status() &&
+          forward.record.order.cancel_reason() == backward.record.order.cancel_reason(),
+      absl::StrCat("arrival order changed the outcome: ",
+                   orderplatform::v1::OrderStatus_Name(forward.record.order.status()), " vs ",
+                   orderplatform::v1::OrderStatus_Name(backward.record.order.status())));
 }
 
 std::string Chunk(bool payment, const std::string& bytes) {

@@ -54,16 +54,17 @@ bool Listed(const PaymentBehavior& behavior, const std::string& customer) {
 void CheckDecision(const PaymentBehavior& behavior, const OrderToPay& order,
                    const PaymentDecision& decision) {
   const PaymentDecision again = DecidePayment(behavior, order);
-  OP_FUZZ_CHECK(again.answer == decision.answer && again.decline_reason == decision.decline_reason &&
+  OP_FUZZ_CHECK(again.answer == decision.answer &&
+                    again.decline_reason == decision.decline_reason &&
                     again.latency_ms == decision.latency_ms,
                 "the same behaviour and order got two answers");
   OP_FUZZ_CHECK(decision.latency_ms >= 0 && decision.latency_ms <= kLatencyMsMax,
                 decision.latency_ms);
   if (decision.answer == PaymentAnswer::kDecline) {
     const std::string& reason = decision.decline_reason;
-    OP_FUZZ_CHECK(reason == kDeclinedCustomer || reason == kDeclinedMaxAmount ||
-                      reason == kDeclinedRate,
-                  reason);
+    OP_FUZZ_CHECK(
+        reason == kDeclinedCustomer || reason == kDeclinedMaxAmount || reason == kDeclinedRate,
+        reason);
   } else {
     OP_FUZZ_CHECK(decision.decline_reason.empty(), "a reason without a decline");
   }
@@ -71,7 +72,8 @@ void CheckDecision(const PaymentBehavior& behavior, const OrderToPay& order,
     OP_FUZZ_CHECK(decision.latency_ms == 0, "no answer, yet a latency");
   }
   const bool listed = Listed(behavior, order.customer_id);
-  const bool over_max = behavior.max_amount_cents() > 0 && order.amount_cents > behavior.max_amount_cents();
+  const bool over_max =
+      behavior.max_amount_cents() > 0 && order.amount_cents > behavior.max_amount_cents();
   if (listed) {
     OP_FUZZ_CHECK(decision.decline_reason == kDeclinedCustomer, "a listed customer got through");
   } else if (over_max) {
@@ -126,8 +128,9 @@ void CheckPay(const InventoryEvent& event, const PayCommand& pay, const PaymentB
   entry.state = orderplatform::v1::REFUNDED;
   entry.refunded_at_ms = later_ms;
   const std::optional<PaymentEvent> replayed = DecisionEvent(event.envelope(), entry);
-  OP_FUZZ_CHECK(replayed.has_value() && replayed->SerializeAsString() == announced->SerializeAsString(),
-                "a refunded entry changed its authorization");
+  OP_FUZZ_CHECK(
+      replayed.has_value() && replayed->SerializeAsString() == announced->SerializeAsString(),
+      "a refunded entry changed its authorization");
   const std::optional<PaymentEvent> refund = RefundEvent(event.envelope(), entry);
   OP_FUZZ_CHECK(refund.has_value() && refund->has_payment_refunded(), "refund not announced");
   CheckAnnounced(*refund, event.envelope(), "PaymentRefunded", later_ms);

@@ -6,18 +6,20 @@
 // Prints one table and writes it into docs/PERFORMANCE.md between the bench markers.
 //
 //   bazel run -c opt //tools/bench                         # about 3-5 minutes
-//   bazel run -c opt //tools/bench -- --saga_orders=200000 --latency_duration_s=60
+//   bazel run -c opt //tools/bench -- --saga_duration_s=120 --latency_duration_s=60
 //   bazel run -c opt //tools/bench -- --phases=kafka --perf_dir=/tmp/prof   # profile a phase
 //
 // See docs/PERFORMANCE.md for what each figure means and tools/bench/README.md for the flags.
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <memory>
 #include <set>
 #include <sstream>
@@ -53,7 +55,7 @@
 ABSL_FLAG(std::string, phases, "ceilings,kafka,grpc,latency",
           "Comma-separated phases to run: ceilings, kafka, grpc, latency.");
 ABSL_FLAG(int32_t, partitions, 3, "Partitions of every topic of the stack's devbroker.");
-ABSL_FLAG(int32_t, redis_requests, 200000, "redis-benchmark requests per ceiling.");
+ABSL_FLAG(int32_t, redis_requests, 100000, "redis-benchmark requests per ceiling.");
 ABSL_FLAG(int32_t, redis_clients, 50, "redis-benchmark clients.");
 ABSL_FLAG(int64_t, kafka_ceiling_messages, 100000, "Records produced and consumed for the ceiling.");
 ABSL_FLAG(int32_t, kafka_ceiling_partitions, 8,
@@ -64,19 +66,27 @@ ABSL_FLAG(std::string, redis_appendfsync, "always",
 ABSL_FLAG(int32_t, skus, 1000, "SKUs the saga runs order from.");
 ABSL_FLAG(int64_t, stock, 1000000000, "Stock set for every SKU before the saga runs.");
 ABSL_FLAG(int64_t, warmup_orders, 1000, "gRPC orders placed (and awaited) before measuring.");
-ABSL_FLAG(int64_t, saga_orders, 20000, "Orders of the Kafka max-throughput run.");
-ABSL_FLAG(int32_t, kafka_inflight, 5000, "Kafka run: unacknowledged OrderPlaced at most.");
-ABSL_FLAG(int32_t, kafka_open_max, 10000, "Kafka run: open orders at most.");
-ABSL_FLAG(int64_t, grpc_orders, 10000, "Orders of the gRPC max-throughput run.");
+ABSL_FLAG(double, saga_duration_s, 30,
+          "How long each max-throughput run (Kafka, gRPC) places orders; then it drains.");
+ABSL_FLAG(int64_t, saga_orders, 0,
+          "> 0: each max-throughput run also stops after this many orders.");
+ABSL_FLAG(int32_t, kafka_inflight, 1000, "Kafka run: unacknowledged OrderPlaced at most.");
+ABSL_FLAG(int32_t, kafka_open_max, 2000,
+          "Kafka run: open orders at most (the backlog the run ends with: it drains at the "
+          "measured rate, so keep it near rate x a few hundred ms).");
 ABSL_FLAG(int32_t, grpc_inflight, 256, "gRPC run: PlaceOrder calls in flight at most.");
-ABSL_FLAG(int32_t, grpc_open_max, 10000, "gRPC run: open orders at most.");
+ABSL_FLAG(int32_t, grpc_open_max, 2000, "gRPC run: open orders at most.");
 ABSL_FLAG(int32_t, grpc_channels, 2, "gRPC connections of the load generator.");
 ABSL_FLAG(double, latency_rate, 2000, "Orders/s offered in the latency run (gRPC).");
 ABSL_FLAG(double, latency_duration_s, 10, "Length of the latency run.");
-ABSL_FLAG(int32_t, latency_open_max, 5000,
+ABSL_FLAG(int32_t, latency_open_max, 2000,
           "Latency run: open orders at most (a platform that cannot keep up then falls behind "
           "the schedule, which counts as latency).");
-ABSL_FLAG(int32_t, latency_inflight, 1000, "Latency run: PlaceOrder calls in flight at most.");
+ABSL_FLAG(int32_t, latency_inflight, 256,
+          "Latency run: PlaceOrder calls in flight at most (the order service serves 512 "
+          "threads; beyond them it answers RESOURCE_EXHAUSTED).");
+ABSL_FLAG(double, latency_floor_rate, 50,
+          "Also measure latency at this light rate (orders/s), the latency floor; 0: skip.");
 ABSL_FLAG(std::string, order_flags, "--redis_connections=32",
           "Extra flags for the order service, comma-separated.");
 ABSL_FLAG(std::string, inventory_flags, "", "Extra flags for the inventory service, comma-separated.");
@@ -88,8 +98,8 @@ ABSL_FLAG(std::string, doc, "",
 ABSL_FLAG(bool, write_doc, true, "Write the table into --doc.");
 ABSL_FLAG(std::string, note, "", "A line added above the table (e.g. about the machine's load).");
 ABSL_FLAG(std::string, perf_dir, "",
-          "If set: `perf record -g` every service during the kafka and grpc phases, into this "
-          "directory (read with `perf report -i`).");
+          "If set: `perf record -g` (cpu-clock) the services, redis-server and devbroker during "
+          "every saga phase, into DIR/<phase>-<process>.perf.data (read with perf report -i).");
 ABSL_FLAG(bool, keep_artifacts, false,
           "Keep the processes' log directories and Redis data (default: removed at the end).");
 ABSL_FLAG(bool, progress, true, "Live progress lines on stderr.");
@@ -204,6 +214,7 @@ absl::StatusOr<Ceilings> MeasureCeilings(Artifacts* artifacts) {
   if (!redis_ceilings.ok()) return redis_ceilings.status();
   ceilings.evalsha_per_s = redis_ceilings->evalsha_per_s;
   ceilings.set_per_s = redis_ceilings->set_per_s;
+  ceilings.set_serial_per_s = redis_ceilings->set_serial_per_s;
   ceilings.redis_clients = redis_options.clients;
   (void)(*redis)->Stop();
 
@@ -279,6 +290,13 @@ std::map<std::string, int64_t> CommandCalls(redis::RedisClient* redis) {
   return ParseCommandCalls(info->str);
 }
 
+// Socket reads Redis processed: one per round trip of a client that waits for each reply.
+int64_t ReadsProcessed(redis::RedisClient* redis) {
+  absl::StatusOr<redis::RedisReply> info = redis->Command({"INFO", "stats"});
+  if (!info.ok() || info->is_error()) return 0;
+  return ParseInfoInteger(info->str, "total_reads_processed").value_or(0);
+}
+
 int64_t Sum(const std::map<std::string, int64_t>& calls) {
   int64_t total = 0;
   for (const auto& [command, count] : calls) total += count;
@@ -295,8 +313,10 @@ absl::StatusOr<SagaRun> MeasureRun(const std::string& phase, const LoadOptions& 
     if (!p.log_path.empty()) log_before[p.name] = FileSize(p.log_path);
   }
   const std::map<std::string, int64_t> calls_before = CommandCalls(redis);
-  std::vector<Measured> services(processes.begin(), processes.begin() + 3);
-  PerfRecording perf(absl::GetFlag(FLAGS_perf_dir), phase, services, artifacts);
+  const int64_t reads_before = ReadsProcessed(redis);
+  // Every process but the load generator itself (the last one).
+  std::vector<Measured> profiled(processes.begin(), processes.end() - 1);
+  PerfRecording perf(absl::GetFlag(FLAGS_perf_dir), phase, profiled, artifacts);
 
   absl::StatusOr<LoadResult> load = loadgen::RunLoad(options);
   perf.Stop();
@@ -317,6 +337,9 @@ absl::StatusOr<SagaRun> MeasureRun(const std::string& phase, const LoadOptions& 
                  ? -1
                  : static_cast<double>(FileSize(p.log_path) - log_before[p.name]) / completed});
   }
+  // Our own INFO calls (two each way) are in the differences: noise at this scale.
+  run.redis_round_trips_per_order =
+      static_cast<double>(ReadsProcessed(redis) - reads_before) / completed;
   const std::map<std::string, int64_t> calls_after = CommandCalls(redis);
   // INFO itself is counted too; one call in the difference is noise.
   run.redis_commands_per_order =
@@ -377,6 +400,11 @@ absl::Status WriteDoc(const std::string& path, const std::string& section) {
   return absl::OkStatus();
 }
 
+// A flag list for the header: "(none)" rather than an empty code span.
+std::string FlagsText(const std::vector<std::string>& flags) {
+  return flags.empty() ? "(none)" : absl::StrCat("`", absl::StrJoin(flags, " "), "`");
+}
+
 std::string Header(const std::string& load_before, const std::string& load_after,
                    const testenv::StackOptions& stack_options) {
   std::string h;
@@ -390,20 +418,27 @@ std::string Header(const std::string& load_before, const std::string& load_after
   absl::StrAppendFormat(
       &h,
       "\nStack: devbroker 1 broker x %d partitions, redis-server with AOF `appendfsync %s` "
-      "(also for the Redis ceilings), one instance per service; order flags `%s`, inventory flags `%s`, payment "
-      "flags `%s`, service --kafka_config `%s`. Saga runs: %d SKUs; Kafka run %d orders "
-      "(inflight %d, open %d); gRPC run %d orders (%d calls in flight, %d channels); latency "
-      "run %.0f orders/s for %.0f s over gRPC. Rates are sustained (10-90%% of completions); "
-      "CPU in microseconds of utime+stime per completed order.\n",
+      "(also for the Redis ceilings), one instance per service; order flags %s, inventory "
+      "flags %s, payment flags %s, service --kafka_config %s. Saga runs: %d SKUs, 1 line "
+      "per order; the "
+      "max-throughput runs place for %.0f s each (Kafka: %d produce acks pending, %d open orders "
+      "at most; gRPC: %d calls in flight over %d channels, %d open); latency run %.0f orders/s "
+      "for %.0f s over gRPC (%d open at most; latency counts from each order's scheduled time), "
+      "then %.0f orders/s (light load) for as long. Rates are completed orders over first "
+      "placement -> last terminal event; CPU in microseconds of utime+stime per completed "
+      "order.\n",
       stack_options.partitions, absl::GetFlag(FLAGS_redis_appendfsync),
-      absl::StrJoin(stack_options.order_flags, " "),
-      absl::StrJoin(stack_options.inventory_flags, " "),
-      absl::StrJoin(stack_options.payment_flags, " "),
-      absl::GetFlag(FLAGS_service_kafka_config), absl::GetFlag(FLAGS_skus),
-      absl::GetFlag(FLAGS_saga_orders), absl::GetFlag(FLAGS_kafka_inflight),
-      absl::GetFlag(FLAGS_kafka_open_max), absl::GetFlag(FLAGS_grpc_orders),
-      absl::GetFlag(FLAGS_grpc_inflight), absl::GetFlag(FLAGS_grpc_channels),
-      absl::GetFlag(FLAGS_latency_rate), absl::GetFlag(FLAGS_latency_duration_s));
+      FlagsText(stack_options.order_flags), FlagsText(stack_options.inventory_flags),
+      FlagsText(stack_options.payment_flags),
+      absl::GetFlag(FLAGS_service_kafka_config).empty()
+          ? std::string("(none)")
+          : absl::StrCat("`", absl::GetFlag(FLAGS_service_kafka_config), "`"),
+      absl::GetFlag(FLAGS_skus),
+      absl::GetFlag(FLAGS_saga_duration_s), absl::GetFlag(FLAGS_kafka_inflight),
+      absl::GetFlag(FLAGS_kafka_open_max), absl::GetFlag(FLAGS_grpc_inflight),
+      absl::GetFlag(FLAGS_grpc_channels), absl::GetFlag(FLAGS_grpc_open_max),
+      absl::GetFlag(FLAGS_latency_rate), absl::GetFlag(FLAGS_latency_duration_s),
+      absl::GetFlag(FLAGS_latency_open_max), absl::GetFlag(FLAGS_latency_floor_rate));
   return h;
 }
 
@@ -422,32 +457,63 @@ testenv::StackOptions StackOptionsFromFlags() {
   return options;
 }
 
-// The saga phases on one stack. Fills `saga`; returns the first failure.
-absl::Status RunSaga(const std::set<std::string>& phases, const testenv::StackOptions& stack_options,
-                     Artifacts* artifacts, SagaFigures* saga) {
+// The saga phases on one stack: started and warmed up by Setup(), then one method per phase.
+class SagaBench {
+ public:
+  explicit SagaBench(Artifacts* artifacts) : artifacts_(artifacts) {}
+
+  absl::Status Setup(const testenv::StackOptions& stack_options);
+  absl::StatusOr<SagaRun> MaxThroughput(PlaceMode mode);
+  absl::StatusOr<SagaRun> AtRate(const std::string& phase, double rate);
+  std::vector<std::pair<std::string, double>> PeakRssMb() const;
+
+ private:
+  absl::Status WarmUp();
+  // A service that died during a phase would make its figures meaningless: say so, with why.
+  absl::Status CheckServicesAlive(const std::string& phase);
+  absl::StatusOr<SagaRun> Measure(const std::string& phase, const LoadOptions& options);
+
+  Artifacts* artifacts_;
+  std::unique_ptr<testenv::Stack> stack_;
+  std::unique_ptr<redis::RedisClient> redis_;
+  LoadOptions base_;
+  std::vector<Measured> processes_;
+};
+
+absl::Status SagaBench::Setup(const testenv::StackOptions& stack_options) {
   Say("starting the stack (redis-server, devbroker, order, inventory, payment)");
   absl::StatusOr<std::unique_ptr<testenv::Stack>> stack = testenv::Stack::Start(stack_options);
   if (!stack.ok()) return stack.status();
-  testenv::Stack* s = stack->get();
-  for (testenv::ServiceProcess* service : s->services()) artifacts->AddProcess(service->process());
-  artifacts->AddProcess(s->redis().process());
-  artifacts->AddProcess(s->kafka().process());
-  absl::StatusOr<std::unique_ptr<redis::RedisClient>> redis =
-      redis::RedisClient::Connect({.host = s->redis().host(), .port = s->redis().port()},
-                                  absl::Seconds(10));
+  stack_ = *std::move(stack);
+  testenv::Stack* s = stack_.get();
+  for (testenv::ServiceProcess* service : s->services()) artifacts_->AddProcess(service->process());
+  artifacts_->AddProcess(s->redis().process());
+  artifacts_->AddProcess(s->kafka().process());
+  absl::StatusOr<std::unique_ptr<redis::RedisClient>> redis = redis::RedisClient::Connect(
+      {.host = s->redis().host(), .port = s->redis().port()}, absl::Seconds(10));
   if (!redis.ok()) return redis.status();
-  artifacts->AddRedisDir(redis->get());
-  if (absl::Status configured = ConfigureRedis(redis->get()); !configured.ok()) return configured;
+  redis_ = *std::move(redis);
+  artifacts_->AddRedisDir(redis_.get());
+  if (absl::Status configured = ConfigureRedis(redis_.get()); !configured.ok()) return configured;
   if (absl::Status reset = ResetPaymentBehavior(s); !reset.ok()) return reset;
-
-  LoadOptions base = BaseOptions(s);
-  LoadOptions seed = base;
+  base_ = BaseOptions(s);
+  processes_ = {{"order", s->order().process().pid(), s->order().process().stderr_path()},
+                {"inventory", s->inventory().process().pid(),
+                 s->inventory().process().stderr_path()},
+                {"payment", s->payment().process().pid(), s->payment().process().stderr_path()},
+                {"redis", s->redis().process().pid(), ""},
+                {"devbroker", s->kafka().process().pid(), ""},
+                {"loadgen", getpid(), ""}};
+  LoadOptions seed = base_;
   seed.stock = absl::GetFlag(FLAGS_stock);
   Say(absl::StrCat("seeding ", seed.skus, " SKUs with ", seed.stock, " units each"));
   if (absl::Status seeded = loadgen::SeedStock(seed); !seeded.ok()) return seeded;
+  return WarmUp();
+}
 
+absl::Status SagaBench::WarmUp() {
   Say("warm-up: gRPC orders until every consumer group has its partitions");
-  LoadOptions warmup = base;
+  LoadOptions warmup = base_;
   warmup.orders = absl::GetFlag(FLAGS_warmup_orders);
   warmup.inflight = 64;
   absl::StatusOr<LoadResult> warm = loadgen::RunLoad(warmup);
@@ -456,53 +522,85 @@ absl::Status RunSaga(const std::set<std::string>& phases, const testenv::StackOp
     return absl::InternalError(absl::StrCat("warm-up: ", warm->completed, " of ", warm->placed,
                                             " orders completed"));
   }
+  return absl::OkStatus();
+}
 
-  const std::vector<Measured> processes = {
-      {"order", s->order().process().pid(), s->order().process().stderr_path()},
-      {"inventory", s->inventory().process().pid(), s->inventory().process().stderr_path()},
-      {"payment", s->payment().process().pid(), s->payment().process().stderr_path()},
-      {"redis", s->redis().process().pid(), ""},
-      {"devbroker", s->kafka().process().pid(), ""},
-      {"loadgen", getpid(), ""}};
-
-  if (phases.count("kafka")) {
-    Say("kafka: OrderPlaced straight onto orders.v1, as fast as the bounds allow");
-    LoadOptions o = base;
-    o.mode = PlaceMode::kKafka;
-    o.orders = absl::GetFlag(FLAGS_saga_orders);
-    o.inflight = absl::GetFlag(FLAGS_kafka_inflight);
-    o.open_max = absl::GetFlag(FLAGS_kafka_open_max);
-    absl::StatusOr<SagaRun> run = MeasureRun("kafka", o, processes, redis->get(), artifacts);
-    if (!run.ok()) return run.status();
-    saga->kafka = *run;
-  }
-  if (phases.count("grpc")) {
-    Say("grpc: PlaceOrder as fast as the bounds allow");
-    LoadOptions o = base;
-    o.orders = absl::GetFlag(FLAGS_grpc_orders);
-    o.inflight = absl::GetFlag(FLAGS_grpc_inflight);
-    o.open_max = absl::GetFlag(FLAGS_grpc_open_max);
-    absl::StatusOr<SagaRun> run = MeasureRun("grpc", o, processes, redis->get(), artifacts);
-    if (!run.ok()) return run.status();
-    saga->grpc = *run;
-  }
-  if (phases.count("latency")) {
-    Say(absl::StrCat("latency: PlaceOrder at ", absl::GetFlag(FLAGS_latency_rate), " orders/s"));
-    LoadOptions o = base;
-    o.orders = 0;
-    o.rate = absl::GetFlag(FLAGS_latency_rate);
-    o.duration_s = absl::GetFlag(FLAGS_latency_duration_s);
-    o.inflight = absl::GetFlag(FLAGS_latency_inflight);
-    o.open_max = std::max(absl::GetFlag(FLAGS_latency_open_max), o.inflight);
-    absl::StatusOr<SagaRun> run = MeasureRun("latency", o, processes, redis->get(), artifacts);
-    if (!run.ok()) return run.status();
-    saga->latency = *run;
-  }
-  for (const Measured& p : {processes[0], processes[1], processes[2]}) {
-    absl::StatusOr<MemoryUsage> memory = Memory(p.pid);
-    if (memory.ok()) saga->rss_mb_peak.push_back({p.name, memory->hwm_kb / 1024.0});
+absl::Status SagaBench::CheckServicesAlive(const std::string& phase) {
+  for (testenv::ServiceProcess* service : stack_->services()) {
+    if (!service->Running()) {
+      return absl::InternalError(absl::StrCat(service->name(), " exited during the ", phase,
+                                              " phase; its stderr ends with: ",
+                                              service->process().StderrTail(1500)));
+    }
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<SagaRun> SagaBench::Measure(const std::string& phase, const LoadOptions& options) {
+  absl::StatusOr<SagaRun> run = MeasureRun(phase, options, processes_, redis_.get(), artifacts_);
+  if (absl::Status alive = CheckServicesAlive(phase); !alive.ok()) return alive;
+  return run;
+}
+
+absl::StatusOr<SagaRun> SagaBench::MaxThroughput(PlaceMode mode) {
+  LoadOptions o = base_;
+  o.mode = mode;
+  o.orders = absl::GetFlag(FLAGS_saga_orders);
+  o.duration_s = absl::GetFlag(FLAGS_saga_duration_s);
+  const bool kafka = mode == PlaceMode::kKafka;
+  o.inflight = kafka ? absl::GetFlag(FLAGS_kafka_inflight) : absl::GetFlag(FLAGS_grpc_inflight);
+  o.open_max = kafka ? absl::GetFlag(FLAGS_kafka_open_max) : absl::GetFlag(FLAGS_grpc_open_max);
+  Say(kafka ? "kafka: OrderPlaced straight onto orders.v1, as fast as the bounds allow"
+            : "grpc: PlaceOrder as fast as the bounds allow");
+  return Measure(kafka ? "kafka" : "grpc", o);
+}
+
+absl::StatusOr<SagaRun> SagaBench::AtRate(const std::string& phase, double rate) {
+  LoadOptions o = base_;
+  o.orders = 0;
+  o.rate = rate;
+  o.duration_s = absl::GetFlag(FLAGS_latency_duration_s);
+  o.inflight = absl::GetFlag(FLAGS_latency_inflight);
+  o.open_max = std::max(absl::GetFlag(FLAGS_latency_open_max), o.inflight);
+  Say(absl::StrCat(phase, ": PlaceOrder at ", static_cast<int64_t>(rate), " orders/s"));
+  return Measure(phase, o);
+}
+
+std::vector<std::pair<std::string, double>> SagaBench::PeakRssMb() const {
+  std::vector<std::pair<std::string, double>> peaks;
+  for (const Measured& p : processes_) {
+    if (p.log_path.empty()) continue;  // the services only
+    absl::StatusOr<MemoryUsage> memory = Memory(p.pid);
+    if (memory.ok()) peaks.push_back({p.name, static_cast<double>(memory->hwm_kb) / 1024.0});
+  }
+  return peaks;
+}
+
+// The saga phases on one stack. Fills `saga`; returns the first failure.
+absl::Status RunSaga(const std::set<std::string>& phases, const testenv::StackOptions& stack_options,
+                     Artifacts* artifacts, SagaFigures* saga) {
+  SagaBench bench(artifacts);
+  if (absl::Status ready = bench.Setup(stack_options); !ready.ok()) return ready;
+  auto keep = [](absl::StatusOr<SagaRun> run, std::optional<SagaRun>* into) {
+    if (run.ok()) *into = *std::move(run);
+    return run.status();
+  };
+  absl::Status status;
+  if (status.ok() && phases.count("kafka")) {
+    status = keep(bench.MaxThroughput(PlaceMode::kKafka), &saga->kafka);
+  }
+  if (status.ok() && phases.count("grpc")) {
+    status = keep(bench.MaxThroughput(PlaceMode::kGrpc), &saga->grpc);
+  }
+  if (status.ok() && phases.count("latency")) {
+    status = keep(bench.AtRate("latency", absl::GetFlag(FLAGS_latency_rate)), &saga->latency);
+  }
+  const double floor_rate = absl::GetFlag(FLAGS_latency_floor_rate);
+  if (status.ok() && phases.count("latency") && floor_rate > 0) {
+    status = keep(bench.AtRate("floor", floor_rate), &saga->latency_floor);
+  }
+  saga->rss_mb_peak = bench.PeakRssMb();
+  return status;
 }
 
 int Main() {

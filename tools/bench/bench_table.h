@@ -35,6 +35,7 @@ struct Targets {
 struct Ceilings {
   double evalsha_per_s = 0;  // redis-benchmark, EVALSHA of reserve.lua
   double set_per_s = 0;      // redis-benchmark, SET
+  double set_serial_per_s = 0;  // redis-benchmark, SET with one client: a sequential writer
   int redis_clients = 0;
   double produce_per_s = 0;  // the platform's producer (acks=all, idempotent) into devbroker
   double consume_per_s = 0;  // a librdkafka consumer reading them back
@@ -53,7 +54,8 @@ struct ProcessCost {
 struct SagaRun {
   loadgen::LoadResult load;
   std::vector<ProcessCost> costs;
-  double redis_commands_per_order = 0;  // INFO commandstats delta / completed
+  double redis_commands_per_order = 0;  // INFO commandstats delta / completed (Lua's included)
+  double redis_round_trips_per_order = 0;  // INFO total_reads_processed delta / completed
   double evalsha_per_s = 0;             // EVALSHA calls during the run / its elapsed time
 };
 
@@ -61,6 +63,8 @@ struct SagaFigures {
   std::optional<SagaRun> kafka;    // max throughput, OrderPlaced straight onto orders.v1
   std::optional<SagaRun> grpc;     // max throughput through PlaceOrder
   std::optional<SagaRun> latency;  // PlaceOrder at Targets::latency_rate
+  // PlaceOrder at a light rate: the latency floor.
+  std::optional<SagaRun> latency_floor;
   std::vector<std::pair<std::string, double>> rss_mb_peak;  // per service, VmHWM at the end
 };
 
@@ -80,6 +84,9 @@ inline constexpr int kProducedPerOrder = 5;
 inline constexpr int kConsumedPerOrder = 8;
 // Lua calls per confirmed order: reserve.lua and commit.lua.
 inline constexpr int kLuaCallsPerOrder = 2;
+// Writes the busiest sequential writer makes per order, each waiting for its reply: the order
+// projection's three check-and-sets (RESERVED, PAID, CONFIRMED), one MULTI/EXEC each.
+inline constexpr int kSerialWritesPerOrder = 3;
 
 std::vector<BenchRow> BuildRows(const Ceilings& ceilings, const SagaFigures& saga,
                                 const Targets& targets = {});

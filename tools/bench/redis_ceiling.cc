@@ -1,5 +1,6 @@
 #include "tools/bench/redis_ceiling.h"
 
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <optional>
@@ -38,25 +39,31 @@ absl::StatusOr<double> RunBenchmark(const RedisCeilingOptions& options,
   absl::StatusOr<std::unique_ptr<testenv::Process>> process = testenv::Process::Start(spec);
   if (!process.ok()) return process.status();
   absl::StatusOr<int> exit_code = (*process)->Wait(options.timeout);
-  if (!exit_code.ok()) return exit_code.status();
   const std::string output = ReadFile((*process)->stdout_path());
+  const std::string errors = (*process)->StderrTail(500);
+  // The capture directory is ours alone; a benchmark still running after the timeout is
+  // killed when `process` goes out of scope.
+  std::error_code ignored;
+  std::filesystem::remove_all(std::filesystem::path((*process)->stdout_path()).parent_path(),
+                              ignored);
+  if (!exit_code.ok()) return exit_code.status();
   if (*exit_code != 0) {
-    return absl::InternalError(absl::StrCat("redis-benchmark exited ", *exit_code, ": ",
-                                            (*process)->StderrTail(500)));
+    return absl::InternalError(absl::StrCat("redis-benchmark exited ", *exit_code, ": ", errors));
   }
   return ParseRedisBenchmarkCsv(output);
 }
 
-std::vector<std::string> CommonArgs(const RedisCeilingOptions& options) {
-  return {"-h", options.host, "-p", absl::StrCat(options.port), "-n", absl::StrCat(options.requests),
-          "-c", absl::StrCat(options.clients), "-r", kRandomRange, "--csv"};
+std::vector<std::string> CommonArgs(const RedisCeilingOptions& options, int requests,
+                                    int clients) {
+  return {"-h", options.host, "-p", absl::StrCat(options.port), "-n", absl::StrCat(requests),
+          "-c", absl::StrCat(clients), "-r", kRandomRange, "--csv"};
 }
 
 }  // namespace
 
 std::vector<std::string> EvalShaBenchmarkArgs(const RedisCeilingOptions& options,
                                               const std::string& sha) {
-  std::vector<std::string> args = CommonArgs(options);
+  std::vector<std::string> args = CommonArgs(options, options.requests, options.clients);
   // KEYS: record, deadlines, stock; ARGV: order id, now_ms, deadline_ms, retention_ms, sku, qty.
   // A 60 s retention lets the records go away by themselves.
   for (const char* arg : {"EVALSHA", sha.c_str(), "3", "{bench}:resv:__rand_int__",
@@ -94,11 +101,17 @@ absl::StatusOr<RedisCeilings> MeasureRedisCeilings(const RedisCeilingOptions& op
                                             " calls: the script failed"));
   }
 
-  std::vector<std::string> set_args = CommonArgs(options);
+  std::vector<std::string> set_args = CommonArgs(options, options.requests, options.clients);
   for (const char* arg : {"-t", "set"}) set_args.push_back(arg);
   absl::StatusOr<double> set = RunBenchmark(options, set_args);
   if (!set.ok()) return set.status();
   ceilings.set_per_s = *set;
+
+  std::vector<std::string> serial_args = CommonArgs(options, options.serial_requests, 1);
+  for (const char* arg : {"-t", "set"}) serial_args.push_back(arg);
+  absl::StatusOr<double> serial = RunBenchmark(options, serial_args);
+  if (!serial.ok()) return serial.status();
+  ceilings.set_serial_per_s = *serial;
   return ceilings;
 }
 
@@ -140,6 +153,16 @@ std::map<std::string, int64_t> ParseCommandCalls(absl::string_view info) {
     }
   }
   return calls;
+}
+
+std::optional<int64_t> ParseInfoInteger(absl::string_view info, absl::string_view field) {
+  for (absl::string_view line : absl::StrSplit(info, '\n', absl::SkipWhitespace())) {
+    line = absl::StripAsciiWhitespace(line);
+    if (!absl::ConsumePrefix(&line, field) || !absl::ConsumePrefix(&line, ":")) continue;
+    int64_t value = 0;
+    if (absl::SimpleAtoi(line, &value)) return value;
+  }
+  return std::nullopt;
 }
 
 }  // namespace orderplatform::bench

@@ -5,7 +5,10 @@
 //            for a random order id (so every call takes the full reserve path: a new record,
 //            HINCRBY x2, HSET, PEXPIRE, ZADD). Keys use their own hash tag ({bench}), never the
 //            inventory's ({op}).
-//   SET      plain SET of random keys: Redis's round trip without a script.
+//   SET      plain SET of random keys: Redis's round trip without a script; with `clients`
+//            clients, and with one client (a sequential writer, as each service's consumer
+//            is: every write waits for its own reply, so with appendfsync always for its own
+//            fsync).
 //
 //   absl::StatusOr<RedisCeilings> c = MeasureRedisCeilings({.host = "127.0.0.1", .port = p});
 //
@@ -15,6 +18,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,12 +33,14 @@ struct RedisCeilingOptions {
   int port = 0;
   int requests = 200000;  // per benchmark
   int clients = 50;
+  int serial_requests = 2000;  // the one-client SET run
   absl::Duration timeout = absl::Minutes(3);  // per redis-benchmark run
 };
 
 struct RedisCeilings {
   double evalsha_per_s = 0;
   double set_per_s = 0;
+  double set_serial_per_s = 0;  // one client
   int64_t units_reserved = 0;  // what the EVALSHA run reserved: proof it took the reserve path
 };
 
@@ -46,6 +52,11 @@ absl::StatusOr<double> ParseRedisBenchmarkCsv(absl::string_view output);
 
 // calls per command from INFO commandstats ("cmdstat_evalsha:calls=12,usec=...").
 std::map<std::string, int64_t> ParseCommandCalls(absl::string_view info);
+
+// An integer field of INFO ("total_reads_processed:4890"); nullopt when absent or malformed.
+// total_reads_processed counts the socket reads that brought commands: with clients that wait
+// for each reply, one per round trip.
+std::optional<int64_t> ParseInfoInteger(absl::string_view info, absl::string_view field);
 
 // The redis-benchmark arguments of the EVALSHA run (exposed for tests and the docs).
 std::vector<std::string> EvalShaBenchmarkArgs(const RedisCeilingOptions& options,

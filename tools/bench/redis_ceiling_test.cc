@@ -41,6 +41,15 @@ TEST(RedisCeilingTest, ParsesCommandStats) {
   EXPECT_EQ(calls.at("hset"), 7);
 }
 
+TEST(RedisCeilingTest, ParsesInfoIntegers) {
+  const char* info = "# Stats\r\ntotal_reads_processed:4890\r\ntotal_reads_processed_x:1\r\n"
+                     "io_threaded_reads_processed:0\r\nbad:abc\r\n";
+  EXPECT_EQ(ParseInfoInteger(info, "total_reads_processed"), 4890);
+  EXPECT_EQ(ParseInfoInteger(info, "io_threaded_reads_processed"), 0);
+  EXPECT_EQ(ParseInfoInteger(info, "bad"), std::nullopt);
+  EXPECT_EQ(ParseInfoInteger(info, "missing"), std::nullopt);
+}
+
 TEST(RedisCeilingTest, EvalShaArgumentsMatchReserveLua) {
   const std::vector<std::string> args =
       EvalShaBenchmarkArgs({.host = "127.0.0.1", .port = 7, .requests = 10, .clients = 2}, "SHA");

@@ -4,7 +4,6 @@
 #include <atomic>
 #include <cmath>
 #include <cstdio>
-#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -128,121 +127,203 @@ absl::Status SeedStock(const LoadOptions& options) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<LoadResult> RunLoad(const LoadOptions& options) {
-  if (absl::Status valid = ValidateLoadOptions(options); !valid.ok()) return valid;
-  const std::string run_id = options.run_id.empty() ? RandomRunId() : options.run_id;
-  const TerminalSource source = TerminalSourceFor(options);
-  if (options.stock > 0) {
-    if (absl::Status seeded = SeedStock(options); !seeded.ok()) return seeded;
-  }
+namespace {
 
-  std::unique_ptr<OrderRegistrar> registrar;
-  if (options.mode == PlaceMode::kKafka && options.register_orders) {
-    registrar = std::make_unique<OrderRegistrar>(options, run_id);
-    absl::Mutex print_mu;
-    absl::Time next_print = absl::InfinitePast();
-    absl::Status stored = registrar->Register(options.orders, [&](int64_t done) {
-      if (!options.progress) return;
-      absl::MutexLock lock(&print_mu);
-      if (absl::Now() < next_print && done < options.orders) return;
-      next_print = absl::Now() + kProgressInterval;
-      std::fprintf(stderr, "\r[kafka] registering orders in the order service's Redis: %lld/%lld",
-                   static_cast<long long>(done), static_cast<long long>(options.orders));
-    });
-    if (options.progress) std::fprintf(stderr, "\n");
-    if (!stored.ok()) return stored;
-  }
+// One run, in the order RunLoad calls its steps. Members are declared so that the placer (whose
+// callbacks use `stats_` and the tracker) goes first.
+class LoadRun {
+ public:
+  LoadRun(const LoadOptions& options, std::string run_id)
+      : options_(options),
+        run_id_(std::move(run_id)),
+        source_(TerminalSourceFor(options)),
+        limit_(options.orders > 0 ? options.orders : kOrdersMax),
+        progress_(options.progress, PlaceModeName(options.mode), options.orders) {}
 
+  absl::Status Prepare();
+  absl::Status PlaceAll();
+  void Drain();
+  LoadResult Result();
+
+ private:
+  absl::Status StartRegistrar();
+  // Waits for room under the bounds (and for the order's registration); false: not yet.
+  bool ReadyToPlace(absl::Time now, absl::Time* due);
+  void PlaceNext(absl::Time due);
+
+  const LoadOptions options_;
+  const std::string run_id_;
+  const TerminalSource source_;
+  const int64_t limit_;
+  std::unique_ptr<OrderRegistrar> registrar_;
+  std::unique_ptr<OrderTracker> tracker_;
+  PlacementStats stats_;
+  std::unique_ptr<Placer> placer_;
+  ProgressLine progress_;
+  absl::Time start_;
+  absl::Time last_sent_;
+  absl::Duration lag_max_ = absl::ZeroDuration();
+  int64_t sent_ = 0;
+};
+
+absl::Status LoadRun::StartRegistrar() {
+  registrar_ = std::make_unique<OrderRegistrar>(options_, run_id_);
+  if (absl::Status started = registrar_->Start(limit_); !started.ok()) return started;
+  // Stores ahead of placement, at most `inflight` orders beyond those sent (what a
+  // duration-bounded run still places after its end); a first window is stored before the
+  // clock starts, so the run begins at full speed.
+  registrar_->AllowUpTo(options_.inflight);
+  const int64_t first_window = std::min<int64_t>(limit_, options_.inflight);
+  const absl::Time deadline = absl::Now() + absl::Seconds(60);
+  while (!registrar_->IsRegistered(first_window - 1) && registrar_->status().ok() &&
+         absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  return registrar_->status();
+}
+
+absl::Status LoadRun::Prepare() {
+  if (options_.stock > 0) {
+    if (absl::Status seeded = SeedStock(options_); !seeded.ok()) return seeded;
+  }
+  if (options_.mode == PlaceMode::kKafka && options_.register_orders) {
+    if (absl::Status started = StartRegistrar(); !started.ok()) return started;
+  }
   absl::StatusOr<std::unique_ptr<OrderTracker>> tracker =
-      OrderTracker::Start({.brokers = options.kafka_brokers, .source = source});
+      OrderTracker::Start({.brokers = options_.kafka_brokers, .source = source_});
   if (!tracker.ok()) return tracker.status();
-
-  PlacementStats stats;  // outlives the placer, whose callbacks use it
-  std::unique_ptr<Placer> placer;
-  if (options.mode == PlaceMode::kGrpc) {
-    absl::StatusOr<std::unique_ptr<GrpcPlacer>> grpc_placer =
-        GrpcPlacer::Create(options.order_addr, options.grpc_channels);
-    if (!grpc_placer.ok()) return grpc_placer.status();
-    placer = *std::move(grpc_placer);
+  tracker_ = *std::move(tracker);
+  if (options_.mode == PlaceMode::kGrpc) {
+    absl::StatusOr<std::unique_ptr<GrpcPlacer>> placer =
+        GrpcPlacer::Create(options_.order_addr, options_.grpc_channels);
+    if (!placer.ok()) return placer.status();
+    placer_ = *std::move(placer);
   } else {
-    absl::StatusOr<std::unique_ptr<KafkaPlacer>> kafka_placer =
-        KafkaPlacer::Create(options.kafka_brokers);
-    if (!kafka_placer.ok()) return kafka_placer.status();
-    placer = *std::move(kafka_placer);
+    absl::StatusOr<std::unique_ptr<KafkaPlacer>> placer = KafkaPlacer::Create(options_.kafka_brokers);
+    if (!placer.ok()) return placer.status();
+    placer_ = *std::move(placer);
   }
+  return absl::OkStatus();
+}
 
-  ProgressLine progress(options.progress, PlaceModeName(options.mode), options.orders);
-  const int64_t limit = options.orders > 0 ? options.orders : std::numeric_limits<int64_t>::max();
-  const absl::Time start = absl::Now();
-  const absl::Time stop_placing = options.duration_s > 0
-                                      ? start + absl::Seconds(options.duration_s)
-                                      : absl::InfiniteFuture();
-  absl::Duration lag_max = absl::ZeroDuration();
-  absl::Time last_sent = start;
-  int64_t sent = 0;
-  // Bounded by `limit` and `stop_placing`; each wait below is short and re-checks both.
-  while (sent < limit) {
-    const absl::Time now = absl::Now();
-    if (now >= stop_placing) break;
-    progress.MaybePrint(now, start, sent, **tracker, stats.errors.load());
-    absl::Time due = now;
-    if (options.rate > 0) {
-      due = start + absl::Seconds(static_cast<double>(sent) / options.rate);
-      if (due > now) {
-        absl::SleepFor(std::min(due - now, kScheduleWaitMax));
-        continue;
-      }
+bool LoadRun::ReadyToPlace(absl::Time now, absl::Time* due) {
+  *due = now;
+  if (options_.rate > 0) {
+    *due = start_ + absl::Seconds(static_cast<double>(sent_) / options_.rate);
+    if (*due > now) {
+      absl::SleepFor(std::min(*due - now, kScheduleWaitMax));
+      return false;
     }
-    if (placer->inflight() >= options.inflight || (*tracker)->open() >= options.open_max) {
+  }
+  if (placer_->inflight() >= options_.inflight || tracker_->open() >= options_.open_max) {
+    absl::SleepFor(kBoundWait);
+    return false;
+  }
+  if (registrar_ != nullptr) {
+    registrar_->AllowUpTo(sent_ + options_.inflight);
+    if (!registrar_->IsRegistered(sent_)) {
       absl::SleepFor(kBoundWait);
+      return false;
+    }
+  }
+  return true;
+}
+
+void LoadRun::PlaceNext(absl::Time due) {
+  const orderplatform::v1::PlaceOrderRequest request =
+      BuildPlaceOrderRequest(options_, run_id_, sent_);
+  const std::string order_id = order::OrderIdForRequest(request.request_id());
+  const int64_t created_at_ms = registrar_ != nullptr ? registrar_->CreatedAtMs(sent_) : 0;
+  tracker_->Expect(order_id, due);
+  placer_->Place(request, created_at_ms,
+                 [this, order_id, sent_at = absl::Now()](absl::Status status) {
+                   stats_.Answer(status, absl::Now() - sent_at);
+                   if (!status.ok()) tracker_->Forget(order_id);
+                 });
+  last_sent_ = absl::Now();
+  ++sent_;
+}
+
+absl::Status LoadRun::PlaceAll() {
+  start_ = absl::Now();
+  last_sent_ = start_;
+  const absl::Time stop_placing = options_.duration_s > 0
+                                      ? start_ + absl::Seconds(options_.duration_s)
+                                      : absl::InfiniteFuture();
+  int64_t place_limit = limit_;
+  bool duration_over = false;
+  // Bounded by `place_limit` and `stop_placing`; each wait in ReadyToPlace is short. When the
+  // duration ends in Kafka mode, the orders already registered are placed too (at most
+  // `inflight` more, on the same schedule), so none is left stored but unannounced.
+  while (sent_ < place_limit) {
+    const absl::Time now = absl::Now();
+    if (!duration_over && now >= stop_placing) {
+      duration_over = true;
+      if (registrar_ == nullptr) break;
+      place_limit = std::min(place_limit, registrar_->Finish());
       continue;
     }
-    lag_max = std::max(lag_max, now - due);
-    const orderplatform::v1::PlaceOrderRequest request =
-        BuildPlaceOrderRequest(options, run_id, sent);
-    const std::string order_id = order::OrderIdForRequest(request.request_id());
-    const int64_t created_at_ms = registrar != nullptr ? registrar->CreatedAtMs(sent) : 0;
-    (*tracker)->Expect(order_id, due);
-    OrderTracker* tracker_ptr = tracker->get();
-    placer->Place(request, created_at_ms,
-                  [&stats, tracker_ptr, order_id, sent_at = absl::Now()](absl::Status status) {
-                    stats.Answer(status, absl::Now() - sent_at);
-                    if (!status.ok()) tracker_ptr->Forget(order_id);
-                  });
-    last_sent = absl::Now();
-    ++sent;
-  }
-
-  // Drain: every answer, then every open order, within the drain timeout.
-  const absl::Time drain_deadline = absl::Now() + absl::Seconds(options.drain_timeout_s);
-  while (absl::Now() < drain_deadline) {
-    progress.MaybePrint(absl::Now(), start, sent, **tracker, stats.errors.load());
-    if (placer->inflight() == 0 &&
-        (*tracker)->AwaitAllDone(std::min(drain_deadline, absl::Now() + kProgressInterval))) {
-      break;
+    if (registrar_ != nullptr && !registrar_->status().ok()) {
+      // Orders of chunks stored after the failed one may stay stored but unannounced.
+      return absl::Status(registrar_->status().code(),
+                          absl::StrCat("registering orders of run ", run_id_, " failed after ",
+                                       sent_, " were placed: ", registrar_->status().message()));
     }
-    if (placer->inflight() > 0) absl::SleepFor(absl::Milliseconds(10));
+    progress_.MaybePrint(now, start_, sent_, *tracker_, stats_.errors.load());
+    absl::Time due;
+    if (!ReadyToPlace(now, &due)) continue;
+    lag_max_ = std::max(lag_max_, now - due);
+    PlaceNext(due);
   }
-  progress.MaybePrint(absl::Now(), start, sent, **tracker, stats.errors.load(), /*force=*/true);
-  progress.Finish();
-  placer.reset();  // waits for stragglers; their callbacks still see `stats`
+  return absl::OkStatus();
+}
 
-  LoadResult result;
-  result.mode = std::string(PlaceModeName(options.mode));
-  result.terminal = std::string(TerminalDescription(source));
-  result.run_id = run_id;
-  result.target_rate = options.rate;
-  result.placing_s = absl::ToDoubleSeconds(last_sent - start);
-  result.schedule_lag_max_ms = absl::ToDoubleMilliseconds(lag_max);
-  {
-    absl::MutexLock lock(&stats.mu);
-    result.placed = stats.placed;
-    result.place_errors = stats.errors;
-    result.error_samples = stats.error_samples;
-    result.place_latency = stats.latency.Summary();
+void LoadRun::Drain() {
+  // Every answer, then every open order, within the drain timeout.
+  const absl::Time deadline = absl::Now() + absl::Seconds(options_.drain_timeout_s);
+  while (absl::Now() < deadline) {
+    progress_.MaybePrint(absl::Now(), start_, sent_, *tracker_, stats_.errors.load());
+    if (placer_->inflight() > 0) {
+      absl::SleepFor(absl::Milliseconds(10));
+      continue;
+    }
+    if (tracker_->AwaitAllDone(std::min(deadline, absl::Now() + kProgressInterval))) break;
   }
-  (*tracker)->Fill(&result);
+  progress_.MaybePrint(absl::Now(), start_, sent_, *tracker_, stats_.errors.load(),
+                       /*force=*/true);
+  progress_.Finish();
+  placer_.reset();  // waits for stragglers (deadline-bounded); their callbacks see stats_
+}
+
+LoadResult LoadRun::Result() {
+  LoadResult result;
+  result.mode = std::string(PlaceModeName(options_.mode));
+  result.terminal = std::string(TerminalDescription(source_));
+  result.run_id = run_id_;
+  result.target_rate = options_.rate;
+  result.placing_s = absl::ToDoubleSeconds(last_sent_ - start_);
+  result.schedule_lag_max_ms = absl::ToDoubleMilliseconds(lag_max_);
+  {
+    absl::MutexLock lock(&stats_.mu);
+    result.placed = stats_.placed;
+    result.place_errors = stats_.errors.load();
+    result.error_samples = stats_.error_samples;
+    result.place_latency = stats_.latency.Summary();
+  }
+  tracker_->Fill(&result);
   return result;
+}
+
+}  // namespace
+
+absl::StatusOr<LoadResult> RunLoad(const LoadOptions& options) {
+  if (absl::Status valid = ValidateLoadOptions(options); !valid.ok()) return valid;
+  LoadRun run(options, options.run_id.empty() ? RandomRunId() : options.run_id);
+  if (absl::Status prepared = run.Prepare(); !prepared.ok()) return prepared;
+  absl::Status placed = run.PlaceAll();
+  run.Drain();
+  if (!placed.ok()) return placed;
+  return run.Result();
 }
 
 }  // namespace orderplatform::loadgen

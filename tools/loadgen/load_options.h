@@ -11,12 +11,13 @@
 //          OrderConfirmed / OrderCancelled on orders.v1, emitted by the order projection.
 //   kafka  OrderPlaced produced straight onto orders.v1 with the order service's own event
 //          code (services/order/order_events.h), as its outbox would. The projection ignores
-//          orders it never stored, so with `register_orders` (the default) the generator first
-//          stores every order as PlaceOrder would (OrderStore::Create, outbox entry removed at
-//          once), untimed; the terminal is then again OrderConfirmed / OrderCancelled on
-//          orders.v1 and the whole saga is measured except the PlaceOrder front door. Without
-//          registration the terminal is the inventory outcome on inventory.v1 (StockCommitted,
-//          StockRejected, StockReleased): the order projection then only finds unknown orders.
+//          orders it never stored, so with `register_orders` (the default) the generator stores
+//          every order as PlaceOrder would (OrderStore::Create, outbox entry removed at once),
+//          ahead of its OrderPlaced and untimed (order_registrar.h); the terminal is then again
+//          OrderConfirmed / OrderCancelled on orders.v1 and the whole saga is measured except
+//          the PlaceOrder front door. Without registration the terminal is the inventory
+//          outcome on inventory.v1 (StockCommitted, StockRejected, StockReleased): the order
+//          projection then finds only unknown orders (and logs a warning for each event).
 #ifndef ORDERPLATFORM_TOOLS_LOADGEN_LOAD_OPTIONS_H_
 #define ORDERPLATFORM_TOOLS_LOADGEN_LOAD_OPTIONS_H_
 
@@ -48,7 +49,7 @@ inline constexpr double kDurationMaxS = 24 * 3600;
 
 struct LoadOptions {
   PlaceMode mode = PlaceMode::kGrpc;
-  int64_t orders = 10000;     // orders to place; 0: until duration_s
+  int64_t orders = 10000;     // orders to place; 0: until duration_s (at most kOrdersMax)
   double duration_s = 0;      // stop placing after this; 0: until `orders` are placed
   double rate = 0;            // orders/s on a fixed schedule; 0: as fast as the bounds allow
   int inflight = 256;         // placements awaiting their answer (RPCs / produce acks)

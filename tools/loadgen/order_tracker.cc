@@ -1,5 +1,6 @@
 #include "tools/loadgen/order_tracker.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <vector>
 
