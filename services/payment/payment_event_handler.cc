@@ -120,39 +120,39 @@ absl::StatusOr<const PaymentBehavior*> PaymentEventHandler::BehaviorOf(Batch* ba
 absl::Status PaymentEventHandler::Pay(const Envelope& cause, const PayCommand& command,
                                       Batch* batch) {
   const std::string& order_id = command.order.order_id;
-  // A recorded decision is final: answer from the ledger, without deciding or waiting again.
+  // A recorded decision is final, "no answer" included: answer from the ledger, without deciding
+  // or waiting again, whatever the behavior is now.
   absl::StatusOr<std::optional<LedgerEntry>> existing = ledger_->Get(order_id);
   if (!existing.ok()) return existing.status();
-  if (existing->has_value()) {
-    std::optional<PaymentEvent> event = DecisionEvent(cause, **existing);
-    if (!event.has_value()) return absl::InternalError("ledger entry without a decision");
-    ++batch->counts.reannounced;
-    batch->out.push_back(PaymentMessage(*event));
-    return absl::OkStatus();
-  }
+  if (existing->has_value()) return AnnounceRecorded(cause, **existing, batch);
 
   absl::StatusOr<const PaymentBehavior*> behavior = BehaviorOf(batch);
   if (!behavior.ok()) return behavior.status();
   const PaymentDecision decision = DecidePayment(**behavior, command.order);
-  if (decision.answer == PaymentAnswer::kNoAnswer) {
-    // Nothing recorded: the reservation expires, and its StockReleased finds nothing to refund.
+  const bool answers = decision.answer != PaymentAnswer::kNoAnswer;
+  if (answers && !batch->latency_served && decision.latency_ms > 0) {
+    options_.sleep(absl::Milliseconds(decision.latency_ms));
+  }
+  batch->latency_served = batch->latency_served || answers;
+
+  // "No answer" is recorded too: the reservation expires and its StockReleased finds nothing to
+  // refund, and a replay after SetBehavior changed the rate finds the record instead of deciding
+  // anew (which could pay an order that was cancelled long ago).
+  absl::StatusOr<RecordOutcome> recorded =
+      ledger_->RecordDecision(ProposedEntry(command, decision, options_.now_ms()));
+  if (!recorded.ok()) return recorded.status();
+  if (!recorded->recorded_now) {
+    // Another instance decided first; its decision stands.
+    return AnnounceRecorded(cause, recorded->entry, batch);
+  }
+  if (recorded->entry.no_answer) {
     ++batch->counts.no_answer;
     log::LogInfo("payment_no_answer", {{"order_id", order_id}});
     return absl::OkStatus();
   }
-  if (!batch->latency_served && decision.latency_ms > 0) {
-    options_.sleep(absl::Milliseconds(decision.latency_ms));
-  }
-  batch->latency_served = true;
-
-  absl::StatusOr<RecordOutcome> recorded =
-      ledger_->RecordDecision(ProposedEntry(command, decision, options_.now_ms()));
-  if (!recorded.ok()) return recorded.status();
   std::optional<PaymentEvent> event = DecisionEvent(cause, recorded->entry);
   if (!event.has_value()) return absl::InternalError("ledger entry without a decision");
-  if (!recorded->recorded_now) {
-    ++batch->counts.reannounced;  // another instance decided first; its decision stands
-  } else if (recorded->entry.state == orderplatform::v1::DECLINED) {
+  if (recorded->entry.state == orderplatform::v1::DECLINED) {
     ++batch->counts.declined;
   } else {
     ++batch->counts.authorized;
@@ -161,8 +161,20 @@ absl::Status PaymentEventHandler::Pay(const Envelope& cause, const PayCommand& c
                {{"order_id", order_id},
                 {"answer", PaymentAnswerName(decision.answer)},
                 {"state", orderplatform::v1::PaymentState_Name(recorded->entry.state)},
-                {"reason", recorded->entry.decline_reason},
-                {"recorded_now", recorded->recorded_now ? "true" : "false"}});
+                {"reason", recorded->entry.decline_reason}});
+  batch->out.push_back(PaymentMessage(*event));
+  return absl::OkStatus();
+}
+
+absl::Status PaymentEventHandler::AnnounceRecorded(const Envelope& cause,
+                                                  const LedgerEntry& entry, Batch* batch) {
+  if (entry.no_answer) {
+    ++batch->counts.no_answer_kept;
+    return absl::OkStatus();
+  }
+  std::optional<PaymentEvent> event = DecisionEvent(cause, entry);
+  if (!event.has_value()) return absl::InternalError("ledger entry without a decision");
+  ++batch->counts.reannounced;
   batch->out.push_back(PaymentMessage(*event));
   return absl::OkStatus();
 }

@@ -47,7 +47,8 @@ namespace orderplatform::payment {
 #define OP_PAYMENT_HANDLER_COUNTERS(X)                                                 \
   X(authorized, "orders authorized (new ledger entries)")                              \
   X(declined, "orders declined (new ledger entries)")                                  \
-  X(no_answer, "orders left unanswered on purpose (no_answer_rate)")                   \
+  X(no_answer, "orders left unanswered on purpose (no_answer_rate), recorded as such")  \
+  X(no_answer_kept, "StockReserved replays of an order recorded as unanswered")        \
   X(reannounced, "StockReserved answered again from the ledger (replays, lost races)") \
   X(refunded, "payments refunded (AUTHORIZED -> REFUNDED)")                            \
   X(refund_reannounced, "StockReleased answered again with the recorded refund")       \
@@ -101,6 +102,9 @@ class PaymentEventHandler : public kafka::BatchHandler {
   absl::Status HandleOne(const kafka::ConsumedMessage& message, Batch* batch);
   absl::Status Pay(const orderplatform::v1::Envelope& cause, const PayCommand& command,
                    Batch* batch);
+  // Answers a StockReserved from a ledger entry recorded earlier (or by another instance).
+  absl::Status AnnounceRecorded(const orderplatform::v1::Envelope& cause, const LedgerEntry& entry,
+                                Batch* batch);
   absl::Status Refund(const orderplatform::v1::Envelope& cause, const RefundCommand& command,
                       Batch* batch);
   absl::StatusOr<const orderplatform::v1::PaymentBehavior*> BehaviorOf(Batch* batch);

@@ -262,21 +262,42 @@ TEST_F(PaymentEventHandlerTest, MaxAmountDeclinesLargeOrders) {
   EXPECT_EQ(Parse(out[0]).payment_declined().reason(), "max_amount");
 }
 
-TEST_F(PaymentEventHandlerTest, NoAnswerEmitsAndRecordsNothing) {
+TEST_F(PaymentEventHandlerTest, NoAnswerEmitsNothingAndIsRecordedAsNoAnswer) {
   PaymentBehavior behavior;
   behavior.set_no_answer_rate(1.0);
   behavior.set_latency_ms(500);
   SetBehavior(behavior);
   EXPECT_TRUE(HandleOk({Message(Reserved("o-1"), 0), Message(Reserved("o-2"), 1)}).empty());
-  EXPECT_FALSE(Ledger("o-1").has_value());
-  EXPECT_FALSE(Ledger("o-2").has_value());
-  auto keys = client_->Command({"KEYS", "payment:ledger:*"});
-  ASSERT_TRUE(keys.ok());
-  EXPECT_TRUE(keys->elements.empty());
+  for (const std::string order_id : {"o-1", "o-2"}) {
+    std::optional<LedgerEntry> entry = Ledger(order_id);
+    ASSERT_TRUE(entry.has_value()) << order_id;
+    EXPECT_TRUE(entry->no_answer);
+    EXPECT_EQ(entry->state, orderplatform::v1::PAYMENT_STATE_UNSPECIFIED);
+  }
   EXPECT_TRUE(sleeps_.empty());  // an answer that never comes is not waited for
   EXPECT_EQ(handler_->stats().no_answer, 2);
   // The reservation expires; its release finds nothing to refund.
   EXPECT_TRUE(HandleOk({Message(Released("o-1", orderplatform::v1::RESERVATION_EXPIRED))}).empty());
+  EXPECT_EQ(handler_->stats().nothing_to_refund, 1);
+  EXPECT_TRUE(Ledger("o-1")->no_answer);
+}
+
+// The I5 gap the simulator found: with the record, a replay after the operator changed the
+// behavior stays unanswered instead of authorizing an order whose reservation expired.
+TEST_F(PaymentEventHandlerTest, ReplayAfterBehaviorChangeKeepsTheNoAnswer) {
+  PaymentBehavior never;
+  never.set_no_answer_rate(1.0);
+  SetBehavior(never);
+  EXPECT_TRUE(HandleOk({Message(Reserved("o-1"), 0)}).empty());
+  SetBehavior(PaymentBehavior());  // authorize everything from now on
+  EXPECT_TRUE(HandleOk({Message(Reserved("o-1"), 0)}).empty());
+  EXPECT_EQ(handler_->stats().no_answer_kept, 1);
+  EXPECT_EQ(handler_->stats().authorized, 0);
+  EXPECT_TRUE(Ledger("o-1")->no_answer);
+  // A new order is decided under the new behavior.
+  std::vector<OutgoingMessage> out = HandleOk({Message(Reserved("o-2"), 1)});
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_TRUE(Parse(out[0]).has_payment_authorized());
 }
 
 TEST_F(PaymentEventHandlerTest, LatencyIsWaitedOncePerBatchAndNotForReplays) {

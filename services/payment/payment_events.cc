@@ -51,13 +51,17 @@ PaymentCommand DecideInventoryEvent(const orderplatform::v1::InventoryEvent& eve
 LedgerEntry ProposedEntry(const PayCommand& command, const PaymentDecision& decision,
                           int64_t now_ms) {
   const bool declined = decision.answer == PaymentAnswer::kDecline;
+  const bool no_answer = decision.answer == PaymentAnswer::kNoAnswer;
   return LedgerEntry{
       .order_id = command.order.order_id,
-      .state = declined ? orderplatform::v1::DECLINED : orderplatform::v1::AUTHORIZED,
+      .state = no_answer  ? orderplatform::v1::PAYMENT_STATE_UNSPECIFIED
+               : declined ? orderplatform::v1::DECLINED
+                          : orderplatform::v1::AUTHORIZED,
       .amount_cents = command.order.amount_cents,
       .currency = command.currency,
       .decline_reason = declined ? decision.decline_reason : "",
-      .decided_at_ms = now_ms};
+      .decided_at_ms = now_ms,
+      .no_answer = no_answer};
 }
 
 std::optional<PaymentEvent> DecisionEvent(const Envelope& cause, const LedgerEntry& entry) {

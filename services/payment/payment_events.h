@@ -6,7 +6,7 @@
 //   inventory.v1 StockReserved -> PayCommand    -> ledger AUTHORIZED          -> PaymentAuthorized
 //                                                  ledger DECLINED            -> PaymentDeclined
 //                                                  ledger REFUNDED            -> PaymentAuthorized
-//                                                  (no answer: no entry)      -> nothing
+//                                                  ledger no_answer           -> nothing
 //   inventory.v1 StockReleased -> RefundCommand -> ledger REFUNDED            -> PaymentRefunded
 //                                                  DECLINED / no entry        -> nothing
 //   inventory.v1 StockRejected, StockCommitted  -> IgnoreEvent
@@ -57,13 +57,13 @@ absl::Status ValidateInventoryEvent(const orderplatform::v1::InventoryEvent& eve
 // The event must have passed ValidateInventoryEvent.
 PaymentCommand DecideInventoryEvent(const orderplatform::v1::InventoryEvent& event);
 
-// The ledger entry to propose for a decision that answers (AUTHORIZE or DECLINE).
+// The ledger entry to propose for a decision: AUTHORIZED, DECLINED, or marked no_answer (the
+// mock never answers; recorded so that a replay under a changed behavior stays unanswered).
 LedgerEntry ProposedEntry(const PayCommand& command, const PaymentDecision& decision,
                           int64_t now_ms);
 
 // PaymentAuthorized (entry AUTHORIZED or REFUNDED) or PaymentDeclined (DECLINED), caused by
-// `cause` (the StockReserved). nullopt only for an entry without a state, which the ledger never
-// returns.
+// `cause` (the StockReserved). nullopt for an entry marked no_answer: nothing is ever announced.
 std::optional<orderplatform::v1::PaymentEvent> DecisionEvent(
     const orderplatform::v1::Envelope& cause, const LedgerEntry& entry);
 

@@ -114,6 +114,13 @@ TEST(ProposedEntryTest, CarriesTheOrderAndTheDecision) {
       ProposedEntry(pay, {.answer = PaymentAnswer::kDecline, .decline_reason = kDeclinedRate}, 778);
   EXPECT_EQ(declined.state, orderplatform::v1::DECLINED);
   EXPECT_EQ(declined.decline_reason, kDeclinedRate);
+  EXPECT_FALSE(declined.no_answer);
+  const LedgerEntry unanswered = ProposedEntry(pay, {.answer = PaymentAnswer::kNoAnswer}, 779);
+  EXPECT_TRUE(unanswered.no_answer);
+  EXPECT_EQ(unanswered.state, orderplatform::v1::PAYMENT_STATE_UNSPECIFIED);
+  EXPECT_EQ(unanswered.amount_cents, 42);
+  EXPECT_FALSE(DecisionEvent(Reserved().envelope(), unanswered).has_value());
+  EXPECT_FALSE(RefundEvent(Reserved().envelope(), unanswered).has_value());
 }
 
 TEST(DecisionEventTest, AuthorizedEntryAnnouncesPaymentAuthorized) {

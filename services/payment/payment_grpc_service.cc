@@ -51,7 +51,8 @@ grpc::Status PaymentGrpcService::GetPayment(grpc::ServerContext*,
   }
   absl::StatusOr<std::optional<LedgerEntry>> entry = ledger_->Get(request->order_id());
   if (!entry.ok()) return ToGrpc(entry.status());
-  if (!entry->has_value()) {
+  // An order the mock chose never to answer has a ledger record but no payment.
+  if (!entry->has_value() || (*entry)->no_answer) {
     return grpc::Status(grpc::StatusCode::NOT_FOUND, "no payment for this order");
   }
   response->set_order_id((*entry)->order_id);

@@ -123,6 +123,13 @@ TEST_F(PaymentGrpcServiceTest, GetPaymentReadsTheLedger) {
 TEST_F(PaymentGrpcServiceTest, GetPaymentStatusCodes) {
   Payment payment;
   EXPECT_EQ(GetPayment("unknown", &payment).error_code(), grpc::StatusCode::NOT_FOUND);
+  // Recorded as never answered: there is no payment to show.
+  ASSERT_TRUE(ledger_->RecordDecision({.order_id = "unanswered",
+                                       .amount_cents = 1,
+                                       .decided_at_ms = 1,
+                                       .no_answer = true})
+                  .ok());
+  EXPECT_EQ(GetPayment("unanswered", &payment).error_code(), grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(GetPayment("", &payment).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(GetPayment("has space", &payment).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   server_->Kill9();

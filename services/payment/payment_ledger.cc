@@ -19,6 +19,9 @@ constexpr char kCurrency[] = "currency";
 constexpr char kDeclineReason[] = "decline_reason";
 constexpr char kDecidedAtMs[] = "decided_at_ms";
 constexpr char kRefundedAtMs[] = "refunded_at_ms";
+// The `state` of an order the mock never answers: not a PaymentState name, so no code that reads
+// the state as a payment can mistake it for one.
+constexpr char kNoAnswerState[] = "NO_ANSWER";
 
 // A ledger hash has six fields; anything much larger is not ours.
 constexpr size_t kLedgerFieldsMax = 16;
@@ -70,8 +73,11 @@ absl::StatusOr<std::optional<LedgerEntry>> ParseLedgerEntry(const std::string& o
   entry.order_id = order_id;
   auto state = fields.find(kState);
   PaymentState parsed = orderplatform::v1::PAYMENT_STATE_UNSPECIFIED;
-  if (state == fields.end() || !orderplatform::v1::PaymentState_Parse(state->second, &parsed) ||
-      parsed == orderplatform::v1::PAYMENT_STATE_UNSPECIFIED) {
+  if (state != fields.end() && state->second == kNoAnswerState) {
+    entry.no_answer = true;
+  } else if (state == fields.end() ||
+             !orderplatform::v1::PaymentState_Parse(state->second, &parsed) ||
+             parsed == orderplatform::v1::PAYMENT_STATE_UNSPECIFIED) {
     return Corrupt(order_id, "missing or unknown state");
   }
   entry.state = parsed;
@@ -97,9 +103,11 @@ PaymentLedger::PaymentLedger(redis::RedisClient* redis, PaymentKeys keys, Ledger
       retention_ms_text_(absl::StrCat(absl::ToInt64Milliseconds(options_.retention))) {}
 
 absl::StatusOr<RecordOutcome> PaymentLedger::RecordDecision(const LedgerEntry& decision) {
-  if (decision.order_id.empty() || (decision.state != orderplatform::v1::AUTHORIZED &&
-                                    decision.state != orderplatform::v1::DECLINED)) {
-    return absl::InvalidArgumentError("a decision needs an order id and AUTHORIZED or DECLINED");
+  const bool answered = decision.state == orderplatform::v1::AUTHORIZED ||
+                        decision.state == orderplatform::v1::DECLINED;
+  if (decision.order_id.empty() || answered == decision.no_answer) {
+    return absl::InvalidArgumentError(
+        "a decision needs an order id and AUTHORIZED, DECLINED or no_answer (only one)");
   }
   const std::string key = keys_.Ledger(decision.order_id);
   // Every field is written with HSETNX, the reason too (empty when authorized): the transaction
@@ -107,7 +115,9 @@ absl::StatusOr<RecordOutcome> PaymentLedger::RecordDecision(const LedgerEntry& d
   // even by adding a field the first decision did not have.
   const std::vector<std::vector<std::string>> commands = {
       {"MULTI"},
-      {"HSETNX", key, kState, orderplatform::v1::PaymentState_Name(decision.state)},
+      {"HSETNX", key, kState,
+       decision.no_answer ? kNoAnswerState
+                          : orderplatform::v1::PaymentState_Name(decision.state)},
       {"HSETNX", key, kAmountCents, absl::StrCat(decision.amount_cents)},
       {"HSETNX", key, kCurrency, decision.currency},
       {"HSETNX", key, kDeclineReason, decision.decline_reason},

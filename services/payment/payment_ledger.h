@@ -72,14 +72,16 @@ class PaymentLedger {
  public:
   PaymentLedger(redis::RedisClient* redis, PaymentKeys keys, LedgerOptions options = {});
 
-  // Records `decision` (state AUTHORIZED or DECLINED, decided_at_ms set) unless the order already
-  // has an entry. refunded_at_ms is ignored.
+  // Records `decision` (state AUTHORIZED or DECLINED, or no_answer with state UNSPECIFIED;
+  // decided_at_ms set) unless the order already has an entry. refunded_at_ms is ignored.
   absl::StatusOr<RecordOutcome> RecordDecision(const LedgerEntry& decision);
 
-  // The order's entry; nullopt when there is none (never decided, no answer, or expired).
+  // The order's entry; nullopt when there is none (never decided, or expired). An entry marked
+  // no_answer is returned as such: callers that show payments must skip it.
   absl::StatusOr<std::optional<LedgerEntry>> Get(const std::string& order_id);
 
-  // AUTHORIZED -> REFUNDED (refunded_at_ms = now_ms). Any other state, or no entry, is returned
+  // AUTHORIZED -> REFUNDED (refunded_at_ms = now_ms). Any other state (no_answer too), or no
+  // entry, is returned
   // unchanged with refunded_now = false; so is an entry that is REFUNDED already.
   absl::StatusOr<RefundOutcome> Refund(const std::string& order_id, int64_t now_ms);
 

@@ -112,7 +112,29 @@ TEST_F(PaymentLedgerTest, RefusesADecisionWithoutState) {
           .status()));
   EXPECT_TRUE(absl::IsInvalidArgument(ledger_->RecordDecision(Decision("o-1", REFUNDED)).status()));
   EXPECT_TRUE(absl::IsInvalidArgument(ledger_->RecordDecision(Decision("", AUTHORIZED)).status()));
+  LedgerEntry answered_and_not = Decision("o-1", AUTHORIZED);
+  answered_and_not.no_answer = true;
+  EXPECT_TRUE(absl::IsInvalidArgument(ledger_->RecordDecision(answered_and_not).status()));
   EXPECT_EQ(Raw({"EXISTS", "payment:ledger:o-1"}).integer, 0);
+}
+
+TEST_F(PaymentLedgerTest, NoAnswerIsRecordedFirstWriterWinsAndIsNeverRefunded) {
+  LedgerEntry no_answer = Decision("o-1", orderplatform::v1::PAYMENT_STATE_UNSPECIFIED);
+  no_answer.no_answer = true;
+  auto recorded = ledger_->RecordDecision(no_answer);
+  ASSERT_TRUE(recorded.ok()) << recorded.status();
+  EXPECT_TRUE(recorded->recorded_now);
+  EXPECT_EQ(recorded->entry, no_answer);
+  EXPECT_EQ(Raw({"HGET", "payment:ledger:o-1", "state"}).str, "NO_ANSWER");
+  // A later authorization (another instance, a changed behavior) does not replace it.
+  auto later = ledger_->RecordDecision(Decision("o-1", AUTHORIZED, 2000));
+  ASSERT_TRUE(later.ok()) << later.status();
+  EXPECT_FALSE(later->recorded_now);
+  EXPECT_EQ(later->entry, no_answer);
+  auto refund = ledger_->Refund("o-1", 5000);
+  ASSERT_TRUE(refund.ok()) << refund.status();
+  EXPECT_FALSE(refund->refunded_now);
+  EXPECT_EQ(refund->entry, no_answer);
 }
 
 TEST_F(PaymentLedgerTest, RefundsAnAuthorizationOnce) {
