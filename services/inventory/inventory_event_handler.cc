@@ -49,64 +49,86 @@ InventoryEventHandler::InventoryEventHandler(ReservationStore* store,
 
 absl::StatusOr<std::vector<kafka::OutgoingMessage>> InventoryEventHandler::Handle(
     absl::Span<const kafka::ConsumedMessage> batch) {
+  // 1. Parse and decide every message (pure), collecting the store ops in batch order.
+  std::vector<Decided> decided;
+  decided.reserve(batch.size());
+  std::vector<ReservationOp> ops;
+  ops.reserve(batch.size());
+  for (const kafka::ConsumedMessage& message : batch) {
+    decided.push_back(Decide(message, &ops));
+  }
+  // 2. Run them all: a few round trips per batch instead of one or two per message.
+  absl::StatusOr<std::vector<absl::StatusOr<ReservationOutcome>>> outcomes = store_->RunBatch(ops);
+  if (!outcomes.ok()) return outcomes.status();  // an outage: the consumer re-delivers
+  // 3. Announce each outcome (pure), in batch order.
   std::vector<kafka::OutgoingMessage> out;
   out.reserve(batch.size());
-  for (const kafka::ConsumedMessage& message : batch) {
-    absl::Status status = HandleOne(message, &out);
-    if (absl::IsUnavailable(status)) return status;
-    if (!status.ok()) {
+  for (size_t i = 0; i < batch.size(); ++i) {
+    Decided& d = decided[i];
+    for (kafka::OutgoingMessage& dead : d.dead_letters) out.push_back(std::move(dead));
+    if (d.op < 0) continue;
+    const absl::StatusOr<ReservationOutcome>& outcome = (*outcomes)[d.op];
+    if (!outcome.ok()) {
       // Not an outage: this message can never succeed. Park it instead of blocking.
-      log::LogError("inventory_handler_failed", {{"topic", message.topic},
-                                                  {"offset", message.offset},
-                                                  {"key", message.key},
-                                                  {"error", status.message()}});
-      out.push_back(kafka::MakeDeadLetter(message, status.message()));
+      log::LogError("inventory_handler_failed", {{"topic", batch[i].topic},
+                                                  {"offset", batch[i].offset},
+                                                  {"key", batch[i].key},
+                                                  {"error", outcome.status().message()}});
+      out.push_back(kafka::MakeDeadLetter(batch[i], outcome.status().message()));
+      continue;
+    }
+    const ReservationOp& op = ops[d.op];
+    if (const auto* reserved = std::get_if<ReserveOutcome>(&*outcome)) {
+      const ReserveCommand& reserve = std::get<ReserveCommand>(d.command);
+      out.push_back(
+          InventoryMessage(ReserveOutcomeEvent(d.order_event, reserve, *reserved, op.now_ms)));
+    } else {
+      std::optional<InventoryEvent> event =
+          CloseOutcomeEvent(d.cause, std::get<CloseOutcome>(*outcome), op.now_ms);
+      if (event.has_value()) out.push_back(InventoryMessage(*event));
     }
   }
   return out;
 }
 
-absl::Status InventoryEventHandler::HandleOne(const kafka::ConsumedMessage& message,
-                                              std::vector<kafka::OutgoingMessage>* out) {
+InventoryEventHandler::Decided InventoryEventHandler::Decide(
+    const kafka::ConsumedMessage& message, std::vector<ReservationOp>* ops) {
+  Decided d;
   const int64_t now_ms = options_.now_ms();
-  InventoryCommand command;
-  OrderEvent order_event;
-  orderplatform::v1::Envelope cause;
   if (message.topic == events::kOrdersTopic) {
-    std::optional<OrderEvent> event = ParseOrDeadLetter<OrderEvent>(message, out);
-    if (!event.has_value()) return absl::OkStatus();
-    order_event = *std::move(event);
-    cause = order_event.envelope();
-    command = DecideOrderEvent(order_event);
+    std::optional<OrderEvent> event = ParseOrDeadLetter<OrderEvent>(message, &d.dead_letters);
+    if (!event.has_value()) return d;
+    d.order_event = *std::move(event);
+    d.cause = d.order_event.envelope();
+    d.command = DecideOrderEvent(d.order_event);
   } else if (message.topic == events::kPaymentsTopic) {
-    std::optional<PaymentEvent> event = ParseOrDeadLetter<PaymentEvent>(message, out);
-    if (!event.has_value()) return absl::OkStatus();
-    cause = event->envelope();
-    command = DecidePaymentEvent(*event);
+    std::optional<PaymentEvent> event = ParseOrDeadLetter<PaymentEvent>(message, &d.dead_letters);
+    if (!event.has_value()) return d;
+    d.cause = event->envelope();
+    d.command = DecidePaymentEvent(*event);
   } else {
-    return absl::OkStatus();  // not subscribed; nothing to do
+    return d;  // not subscribed; nothing to do
   }
 
-  if (const auto* reserve = std::get_if<ReserveCommand>(&command)) {
-    const int64_t deadline_ms = now_ms + absl::ToInt64Milliseconds(options_.reservation_ttl);
-    absl::StatusOr<ReserveOutcome> outcome =
-        store_->Reserve(reserve->order_id, reserve->lines, now_ms, deadline_ms);
-    if (!outcome.ok()) return outcome.status();
-    out->push_back(InventoryMessage(ReserveOutcomeEvent(order_event, *reserve, *outcome, now_ms)));
-    return absl::OkStatus();
-  }
-  absl::StatusOr<CloseOutcome> outcome;
-  if (const auto* commit = std::get_if<CommitCommand>(&command)) {
-    outcome = store_->Commit(commit->order_id, now_ms);
-  } else if (const auto* release = std::get_if<ReleaseCommand>(&command)) {
-    outcome = store_->Release(release->order_id, release->reason, now_ms);
+  ReservationOp op{.now_ms = now_ms};
+  if (const auto* reserve = std::get_if<ReserveCommand>(&d.command)) {
+    op.kind = ReservationOp::Kind::kReserve;
+    op.order_id = reserve->order_id;
+    op.lines = reserve->lines;
+    op.deadline_ms = now_ms + absl::ToInt64Milliseconds(options_.reservation_ttl);
+  } else if (const auto* commit = std::get_if<CommitCommand>(&d.command)) {
+    op.kind = ReservationOp::Kind::kCommit;
+    op.order_id = commit->order_id;
+  } else if (const auto* release = std::get_if<ReleaseCommand>(&d.command)) {
+    op.kind = ReservationOp::Kind::kRelease;
+    op.order_id = release->order_id;
+    op.reason = release->reason;
   } else {
-    return absl::OkStatus();  // a valid event this service does not act on
+    return d;  // a valid event this service does not act on
   }
-  if (!outcome.ok()) return outcome.status();
-  std::optional<InventoryEvent> event = CloseOutcomeEvent(cause, *outcome, now_ms);
-  if (event.has_value()) out->push_back(InventoryMessage(*event));
-  return absl::OkStatus();
+  d.op = static_cast<int>(ops->size());
+  ops->push_back(std::move(op));
+  return d;
 }
 
 }  // namespace orderplatform::inventory

@@ -5,6 +5,9 @@
 //   InventoryEventHandler handler(&store, {.reservation_ttl = absl::Minutes(15)});
 //   BatchConsumer::Create({... .topics = {"orders.v1", "payments.v1"}}, &handler, producer);
 //
+// A batch's store ops run together (ReservationStore::RunBatch: a few round trips per batch,
+// not one or two per message); parsing, deciding and announcing stay pure and per message.
+//
 // Failure mapping: a value that does not parse or validate goes to its topic's .dlq; a script
 // error (INTERNAL: corrupt data or a bug) also goes to the .dlq with the error, so one poisoned
 // order cannot block its partition; Redis unavailable fails the whole batch with UNAVAILABLE and
@@ -21,6 +24,7 @@
 #include "absl/types/span.h"
 #include "orderplatform/v1/events.pb.h"
 #include "platform/kafka/consumer.h"
+#include "services/inventory/inventory_decisions.h"
 #include "services/inventory/reservation_store.h"
 
 namespace orderplatform::inventory {
@@ -39,9 +43,16 @@ class InventoryEventHandler : public kafka::BatchHandler {
       absl::Span<const kafka::ConsumedMessage> batch) override;
 
  private:
-  // Appends the outcome of one message to `out`; UNAVAILABLE stops the batch.
-  absl::Status HandleOne(const kafka::ConsumedMessage& message,
-                         std::vector<kafka::OutgoingMessage>* out);
+  // One message, parsed and decided, before its store op has run.
+  struct Decided {
+    std::vector<kafka::OutgoingMessage> dead_letters;  // did not parse or validate
+    orderplatform::v1::OrderEvent order_event;         // orders.v1 messages
+    orderplatform::v1::Envelope cause;
+    InventoryCommand command;
+    int op = -1;  // index of its store op; -1: nothing to run
+  };
+  // Parses and decides one message; appends its store op, if any, to `ops`.
+  Decided Decide(const kafka::ConsumedMessage& message, std::vector<ReservationOp>* ops);
 
   ReservationStore* store_;
   InventoryHandlerOptions options_;

@@ -2,6 +2,7 @@
 // what it announces for each event, replays, dead letters, and Redis outages.
 #include "services/inventory/inventory_event_handler.h"
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "integration_tests/testenv/redis_server.h"
 #include "platform/events/envelope.h"
@@ -174,6 +175,43 @@ TEST_F(InventoryEventHandlerTest, ScriptErrorOnCorruptDataIsDeadLetteredAndTheBa
   EXPECT_NE(error.find("WRONGTYPE"), std::string::npos) << error;
   EXPECT_TRUE(Decode(out[1]).has_stock_reserved());
   EXPECT_EQ(Stock("A").reserved(), 1);
+}
+
+int64_t ReadsProcessed(redis::RedisClient* client) {
+  auto info = client->Command({"INFO", "stats"});
+  EXPECT_TRUE(info.ok()) << info.status();
+  const std::string text = info.ok() ? info->str : "";
+  const std::string field = "total_reads_processed:";
+  const size_t at = text.find(field);
+  EXPECT_NE(at, std::string::npos) << text;
+  return at == std::string::npos ? 0 : std::stoll(text.substr(at + field.size()));
+}
+
+// The point of batching: a batch's scripts share a few round trips (each one fsynced once with
+// appendfsync always) instead of one or two per message.
+TEST_F(InventoryEventHandlerTest, ABatchOfManyOrdersTakesAFewRoundTrips) {
+  ASSERT_TRUE(store_->SetStock("A", 1000).ok());
+  std::vector<ConsumedMessage> placed;
+  std::vector<ConsumedMessage> paid;
+  for (int i = 0; i < 200; ++i) {
+    placed.push_back(Placed(absl::StrCat("o-", i), "A", 1));
+    paid.push_back(Payment(absl::StrCat("o-", i), i % 2 == 0));
+  }
+  const int64_t before = ReadsProcessed(client_.get());
+  ASSERT_EQ(Handle(placed).size(), 200u);
+  const int64_t after_reserve = ReadsProcessed(client_.get());
+  auto out = Handle(paid);
+  const int64_t after_close = ReadsProcessed(client_.get());
+  ASSERT_EQ(out.size(), 200u);
+  EXPECT_TRUE(Decode(out[0]).has_stock_committed());
+  EXPECT_EQ(Decode(out[1]).stock_released().reason(), orderplatform::v1::PAYMENT_DECLINED);
+  EXPECT_EQ(Stock("A").sold(), 100);
+  EXPECT_EQ(Stock("A").reserved(), 0);
+  EXPECT_EQ(Stock("A").available(), 900);
+  // Reads include SCRIPT LOAD, the INFO itself, and a large pipeline read in several chunks;
+  // one call per message would be 200 and 400.
+  EXPECT_LE(after_reserve - before, 12);
+  EXPECT_LE(after_close - after_reserve, 16);
 }
 
 TEST_F(InventoryEventHandlerTest, RedisDownFailsTheBatchWithUnavailableAndNothingIsDeadLettered) {

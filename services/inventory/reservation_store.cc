@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -99,6 +100,57 @@ absl::StatusOr<std::vector<OrderLine>> LinesFromFields(const RedisReply& skus,
   return lines;
 }
 
+// The reply to HMGET <record> skus quantities, as lines (empty when there is no record).
+absl::StatusOr<std::vector<OrderLine>> LinesFromHmget(const RedisReply& reply) {
+  if (!reply.is_array() || reply.elements.size() != 2) {
+    return absl::InternalError(absl::StrCat("HMGET reservation: ", reply.DebugString()));
+  }
+  return LinesFromFields(reply.elements[0], reply.elements[1]);
+}
+
+absl::StatusOr<ReserveOutcome> ReserveFromReply(const RedisReply& reply) {
+  if (!reply.is_array() || reply.elements.empty()) return ScriptError("reserve", reply);
+  ReserveOutcome outcome;
+  if (Text(reply, 0) == "RESERVED") {
+    outcome.reserved = true;
+    outcome.deadline_ms = Number(reply, 1);
+    outcome.reserved_at_ms = Number(reply, 2);
+  } else if (Text(reply, 0) == "REJECTED") {
+    outcome.reject_index = static_cast<int>(Number(reply, 1)) - 1;  // Lua counts from 1
+    outcome.requested = Number(reply, 2);
+    outcome.available = Number(reply, 3);
+  } else {
+    return ScriptError("reserve", reply);
+  }
+  return outcome;
+}
+
+absl::StatusOr<CloseOutcome> CloseFromReply(absl::string_view script, const RedisReply& reply,
+                                            std::vector<OrderLine> lines) {
+  if (!reply.is_array() || reply.elements.empty()) return ScriptError(script, reply);
+  CloseOutcome outcome;
+  outcome.lines = std::move(lines);
+  const std::string kind = Text(reply, 0);
+  if (kind == "COMMITTED") {
+    outcome.kind = CloseOutcome::Kind::kCommitted;
+    outcome.changed_now = Number(reply, 1) == 1;
+  } else if (kind == "RELEASED") {
+    outcome.kind = CloseOutcome::Kind::kReleased;
+    outcome.reason = ReasonFromName(Text(reply, 1));
+    outcome.changed_now = Number(reply, 2) == 1;
+  } else if (kind == "REJECTED") {
+    outcome.kind = CloseOutcome::Kind::kRejected;
+  } else if (kind == "NOT_FOUND") {
+    outcome.kind = CloseOutcome::Kind::kNotFound;
+  } else {
+    return ScriptError(script, reply);
+  }
+  return outcome;
+}
+
+// A wave of RunBatch is two pipelines; bounding it bounds the memory of one round trip.
+constexpr size_t kWaveOpsMax = 1000;
+
 }  // namespace
 
 ReservationStore::ReservationStore(redis::RedisClient* redis, InventoryKeys keys,
@@ -108,89 +160,147 @@ ReservationStore::ReservationStore(redis::RedisClient* redis, InventoryKeys keys
 absl::StatusOr<ReserveOutcome> ReservationStore::Reserve(const std::string& order_id,
                                                          const std::vector<OrderLine>& lines,
                                                          int64_t now_ms, int64_t deadline_ms) {
-  std::vector<std::string> keys = {keys_.Reservation(order_id), keys_.Deadlines()};
-  std::vector<std::string> args = {order_id, absl::StrCat(now_ms), absl::StrCat(deadline_ms),
-                                   absl::StrCat(retention_ms_)};
-  for (const OrderLine& line : lines) {
-    keys.push_back(keys_.Stock(line.sku()));
-    args.push_back(line.sku());
-    args.push_back(absl::StrCat(line.quantity()));
-  }
-  absl::StatusOr<RedisReply> reply = redis_->EvalSha(ReserveScript(), keys, args);
-  if (!reply.ok()) return reply.status();
-  if (!reply->is_array() || reply->elements.empty()) return ScriptError("reserve", *reply);
-  ReserveOutcome outcome;
-  if (Text(*reply, 0) == "RESERVED") {
-    outcome.reserved = true;
-    outcome.deadline_ms = Number(*reply, 1);
-    outcome.reserved_at_ms = Number(*reply, 2);
-  } else if (Text(*reply, 0) == "REJECTED") {
-    outcome.reject_index = static_cast<int>(Number(*reply, 1)) - 1;  // Lua counts from 1
-    outcome.requested = Number(*reply, 2);
-    outcome.available = Number(*reply, 3);
-  } else {
-    return ScriptError("reserve", *reply);
-  }
-  return outcome;
+  absl::StatusOr<std::vector<absl::StatusOr<ReservationOutcome>>> results =
+      RunBatch({ReservationOp{.kind = ReservationOp::Kind::kReserve,
+                              .order_id = order_id,
+                              .lines = lines,
+                              .now_ms = now_ms,
+                              .deadline_ms = deadline_ms}});
+  if (!results.ok()) return results.status();
+  if (!results->front().ok()) return results->front().status();
+  return std::get<ReserveOutcome>(*results->front());
+}
+
+absl::StatusOr<CloseOutcome> ReservationStore::Commit(const std::string& order_id, int64_t now_ms) {
+  absl::StatusOr<std::vector<absl::StatusOr<ReservationOutcome>>> results = RunBatch(
+      {ReservationOp{.kind = ReservationOp::Kind::kCommit, .order_id = order_id, .now_ms = now_ms}});
+  if (!results.ok()) return results.status();
+  if (!results->front().ok()) return results->front().status();
+  return std::get<CloseOutcome>(*results->front());
+}
+
+absl::StatusOr<CloseOutcome> ReservationStore::Release(const std::string& order_id,
+                                                       CancelReason reason, int64_t now_ms) {
+  absl::StatusOr<std::vector<absl::StatusOr<ReservationOutcome>>> results =
+      RunBatch({ReservationOp{.kind = ReservationOp::Kind::kRelease,
+                              .order_id = order_id,
+                              .reason = reason,
+                              .now_ms = now_ms}});
+  if (!results.ok()) return results.status();
+  if (!results->front().ok()) return results->front().status();
+  return std::get<CloseOutcome>(*results->front());
 }
 
 absl::StatusOr<std::vector<OrderLine>> ReservationStore::ReadLines(const std::string& order_id) {
   absl::StatusOr<RedisReply> reply =
       redis_->Command({"HMGET", keys_.Reservation(order_id), "skus", "quantities"});
   if (!reply.ok()) return reply.status();
-  if (!reply->is_array() || reply->elements.size() != 2) {
-    return absl::InternalError(absl::StrCat("HMGET reservation: ", reply->DebugString()));
-  }
-  return LinesFromFields(reply->elements[0], reply->elements[1]);
+  return LinesFromHmget(*reply);
 }
 
-absl::StatusOr<CloseOutcome> ReservationStore::RunCloseScript(const LuaScript& script,
-                                                              const std::string& order_id,
-                                                              std::vector<std::string> extra_args,
-                                                              int64_t now_ms) {
+redis::ScriptCall ReservationStore::ReserveCall(const ReservationOp& op) const {
+  redis::ScriptCall call{.script = &ReserveScript(),
+                         .keys = {keys_.Reservation(op.order_id), keys_.Deadlines()},
+                         .args = {op.order_id, absl::StrCat(op.now_ms),
+                                  absl::StrCat(op.deadline_ms), absl::StrCat(retention_ms_)}};
+  for (const OrderLine& line : op.lines) {
+    call.keys.push_back(keys_.Stock(line.sku()));
+    call.args.push_back(line.sku());
+    call.args.push_back(absl::StrCat(line.quantity()));
+  }
+  return call;
+}
+
+redis::ScriptCall ReservationStore::CloseCall(const ReservationOp& op,
+                                              const std::vector<OrderLine>& lines) const {
+  const bool commit = op.kind == ReservationOp::Kind::kCommit;
+  redis::ScriptCall call{
+      .script = commit ? &CommitScript() : &ReleaseScript(),
+      .keys = {keys_.Reservation(op.order_id), keys_.Deadlines()},
+      .args = {op.order_id, absl::StrCat(op.now_ms), absl::StrCat(retention_ms_)}};
+  if (!commit) call.args.push_back(orderplatform::v1::CancelReason_Name(op.reason));
+  for (const OrderLine& line : lines) {
+    call.keys.push_back(keys_.Stock(line.sku()));
+    call.args.push_back(line.sku());
+  }
+  return call;
+}
+
+absl::StatusOr<std::vector<absl::StatusOr<ReservationOutcome>>> ReservationStore::RunBatch(
+    const std::vector<ReservationOp>& ops) {
+  std::vector<absl::StatusOr<ReservationOutcome>> results(
+      ops.size(), absl::InternalError("not run"));
+  // Cut into waves of distinct orders: a wave's HMGETs run before any of its scripts, so a
+  // commit must not share a wave with the reserve that creates the record it reads.
+  size_t begin = 0;
+  absl::flat_hash_set<absl::string_view> in_wave;
+  for (size_t i = 0; i <= ops.size(); ++i) {
+    const bool wave_full = i - begin >= kWaveOpsMax;
+    if (i == ops.size() || wave_full || !in_wave.insert(ops[i].order_id).second) {
+      if (i > begin) {
+        if (absl::Status wave = RunWave(ops, begin, i, &results); !wave.ok()) return wave;
+      }
+      begin = i;
+      in_wave.clear();
+      if (i < ops.size()) in_wave.insert(ops[i].order_id);
+    }
+  }
+  return results;
+}
+
+absl::Status ReservationStore::RunWave(const std::vector<ReservationOp>& ops, size_t begin,
+                                       size_t end,
+                                       std::vector<absl::StatusOr<ReservationOutcome>>* results) {
   // The lines never change once reserved, so reading them first and passing their keys keeps
-  // every key the script touches declared (a Redis Cluster requirement) without a race.
-  absl::StatusOr<std::vector<OrderLine>> lines = ReadLines(order_id);
-  if (!lines.ok()) return lines.status();
-  std::vector<std::string> keys = {keys_.Reservation(order_id), keys_.Deadlines()};
-  std::vector<std::string> args = {order_id, absl::StrCat(now_ms), absl::StrCat(retention_ms_)};
-  for (std::string& arg : extra_args) args.push_back(std::move(arg));
-  for (const OrderLine& line : *lines) {
-    keys.push_back(keys_.Stock(line.sku()));
-    args.push_back(line.sku());
+  // every key a close script touches declared (a Redis Cluster requirement) without a race.
+  std::vector<std::vector<std::string>> reads;
+  std::vector<size_t> read_index(end - begin, 0);
+  for (size_t i = begin; i < end; ++i) {
+    if (ops[i].kind == ReservationOp::Kind::kReserve) continue;
+    read_index[i - begin] = reads.size();
+    reads.push_back({"HMGET", keys_.Reservation(ops[i].order_id), "skus", "quantities"});
   }
-  absl::StatusOr<RedisReply> reply = redis_->EvalSha(script, keys, args);
-  if (!reply.ok()) return reply.status();
-  if (!reply->is_array() || reply->elements.empty()) return ScriptError(script.name, *reply);
-
-  CloseOutcome outcome;
-  outcome.lines = *std::move(lines);
-  const std::string kind = Text(*reply, 0);
-  if (kind == "COMMITTED") {
-    outcome.kind = CloseOutcome::Kind::kCommitted;
-    outcome.changed_now = Number(*reply, 1) == 1;
-  } else if (kind == "RELEASED") {
-    outcome.kind = CloseOutcome::Kind::kReleased;
-    outcome.reason = ReasonFromName(Text(*reply, 1));
-    outcome.changed_now = Number(*reply, 2) == 1;
-  } else if (kind == "REJECTED") {
-    outcome.kind = CloseOutcome::Kind::kRejected;
-  } else if (kind == "NOT_FOUND") {
-    outcome.kind = CloseOutcome::Kind::kNotFound;
-  } else {
-    return ScriptError(script.name, *reply);
+  std::vector<RedisReply> records;
+  if (!reads.empty()) {
+    absl::StatusOr<std::vector<RedisReply>> replies = redis_->Pipeline(reads);
+    if (!replies.ok()) return replies.status();
+    records = *std::move(replies);
   }
-  return outcome;
-}
 
-absl::StatusOr<CloseOutcome> ReservationStore::Commit(const std::string& order_id, int64_t now_ms) {
-  return RunCloseScript(CommitScript(), order_id, {}, now_ms);
-}
-
-absl::StatusOr<CloseOutcome> ReservationStore::Release(const std::string& order_id,
-                                                       CancelReason reason, int64_t now_ms) {
-  return RunCloseScript(ReleaseScript(), order_id, {orderplatform::v1::CancelReason_Name(reason)},
-                        now_ms);
+  std::vector<redis::ScriptCall> calls;
+  std::vector<size_t> call_op;  // op index of each call
+  std::vector<std::vector<OrderLine>> closed_lines(end - begin);
+  for (size_t i = begin; i < end; ++i) {
+    const ReservationOp& op = ops[i];
+    if (op.kind == ReservationOp::Kind::kReserve) {
+      calls.push_back(ReserveCall(op));
+    } else {
+      absl::StatusOr<std::vector<OrderLine>> lines = LinesFromHmget(records[read_index[i - begin]]);
+      if (!lines.ok()) {
+        (*results)[i] = lines.status();
+        continue;
+      }
+      closed_lines[i - begin] = *std::move(lines);
+      calls.push_back(CloseCall(op, closed_lines[i - begin]));
+    }
+    call_op.push_back(i);
+  }
+  absl::StatusOr<std::vector<RedisReply>> replies = redis_->EvalShaPipeline(calls);
+  if (!replies.ok()) return replies.status();
+  for (size_t c = 0; c < calls.size(); ++c) {
+    const size_t i = call_op[c];
+    if (ops[i].kind == ReservationOp::Kind::kReserve) {
+      absl::StatusOr<ReserveOutcome> outcome = ReserveFromReply((*replies)[c]);
+      (*results)[i] = outcome.ok() ? absl::StatusOr<ReservationOutcome>(*outcome)
+                                   : absl::StatusOr<ReservationOutcome>(outcome.status());
+    } else {
+      absl::StatusOr<CloseOutcome> outcome =
+          CloseFromReply(calls[c].script->name, (*replies)[c], std::move(closed_lines[i - begin]));
+      (*results)[i] = outcome.ok() ? absl::StatusOr<ReservationOutcome>(*std::move(outcome))
+                                   : absl::StatusOr<ReservationOutcome>(outcome.status());
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<ExpiredReservation>> ReservationStore::ExpireDue(int64_t now_ms,

@@ -8,11 +8,14 @@
 //   ReservationStore store(&redis, InventoryKeys(), absl::Hours(24 * 7));
 //   absl::StatusOr<ReserveOutcome> r = store.Reserve("o-1", lines, now_ms, now_ms + ttl_ms);
 //   absl::StatusOr<CloseOutcome> c = store.Commit("o-1", now_ms);
+//   // A consumer batch: the scripts of many orders in two round trips instead of two per order.
+//   absl::StatusOr<std::vector<absl::StatusOr<ReservationOutcome>>> all = store.RunBatch(ops);
 #ifndef ORDERPLATFORM_SERVICES_INVENTORY_RESERVATION_STORE_H_
 #define ORDERPLATFORM_SERVICES_INVENTORY_RESERVATION_STORE_H_
 
 #include <cstdint>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -24,6 +27,19 @@
 #include "services/inventory/reservation_outcomes.h"
 
 namespace orderplatform::inventory {
+
+// One script call of a batch (ReservationStore::RunBatch).
+struct ReservationOp {
+  enum class Kind { kReserve, kCommit, kRelease };
+  Kind kind = Kind::kReserve;
+  std::string order_id;
+  std::vector<orderplatform::v1::OrderLine> lines;  // kReserve: normalized lines
+  orderplatform::v1::CancelReason reason = orderplatform::v1::CANCEL_REASON_UNSPECIFIED;  // kRelease
+  int64_t now_ms = 0;
+  int64_t deadline_ms = 0;  // kReserve
+};
+// ReserveOutcome for kReserve, CloseOutcome for kCommit and kRelease.
+using ReservationOutcome = std::variant<ReserveOutcome, CloseOutcome>;
 
 class ReservationStore {
  public:
@@ -40,6 +56,18 @@ class ReservationStore {
   absl::StatusOr<CloseOutcome> Release(const std::string& order_id,
                                        orderplatform::v1::CancelReason reason, int64_t now_ms);
 
+  // Runs `ops` as if one after the other, in order, with few round trips: the ops are cut into
+  // waves in which no order appears twice, and each wave is one pipeline of HMGET (the lines of
+  // the records that commit and release close) plus one pipeline of EVALSHA. One order's ops
+  // therefore run in order, in separate waves (an op that must see an earlier op's record never
+  // shares its wave), while different orders' ops in a wave may run in any order, as they could
+  // on different partitions. The outer status is not OK when Redis is unavailable (then any
+  // prefix of the waves, and any part of the failed wave, may have run: every script is
+  // idempotent, so the caller retries the whole batch); an op's own INTERNAL (a script error, a
+  // corrupt record) fails only that op.
+  absl::StatusOr<std::vector<absl::StatusOr<ReservationOutcome>>> RunBatch(
+      const std::vector<ReservationOp>& ops);
+
   // Releases up to `limit` reservations whose deadline is at or before `now_ms`; returns those
   // released by this call. Each is also recorded in the expiry outbox until MarkAnnounced.
   absl::StatusOr<std::vector<ExpiredReservation>> ExpireDue(int64_t now_ms, int limit);
@@ -53,10 +81,13 @@ class ReservationStore {
  private:
   // The reservation's SKUs and quantities (empty when there is no record).
   absl::StatusOr<std::vector<orderplatform::v1::OrderLine>> ReadLines(const std::string& order_id);
-  absl::StatusOr<CloseOutcome> RunCloseScript(const redis::LuaScript& script,
-                                              const std::string& order_id,
-                                              std::vector<std::string> extra_args,
-                                              int64_t now_ms);
+  // One wave of RunBatch: ops[begin, end) name distinct orders.
+  absl::Status RunWave(const std::vector<ReservationOp>& ops, size_t begin, size_t end,
+                       std::vector<absl::StatusOr<ReservationOutcome>>* results);
+  // The script call of a reserve, or of a commit/release over the record's `lines`.
+  redis::ScriptCall ReserveCall(const ReservationOp& op) const;
+  redis::ScriptCall CloseCall(const ReservationOp& op,
+                              const std::vector<orderplatform::v1::OrderLine>& lines) const;
 
   redis::RedisClient* redis_;
   InventoryKeys keys_;

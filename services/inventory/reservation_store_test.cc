@@ -139,6 +139,44 @@ TEST_F(ReservationStoreTest, ExpireDueIsBoundedByLimit) {
   ExpectStock("A", 10, 0, 0);
 }
 
+TEST_F(ReservationStoreTest, RunBatchRunsOneOrdersOpsInOrderAndFailsOnlyTheBrokenOp) {
+  ASSERT_TRUE(store_->SetStock("A", 5).ok());
+  ASSERT_TRUE(client_->Command({"SET", InventoryKeys().Reservation("corrupt"), "x"}).ok());
+  using Kind = ReservationOp::Kind;
+  const std::vector<ReservationOp> ops = {
+      {.kind = Kind::kReserve, .order_id = "o-1", .lines = {Line("A", 2)}, .now_ms = 1000,
+       .deadline_ms = 9000},
+      {.kind = Kind::kReserve, .order_id = "o-2", .lines = {Line("A", 1)}, .now_ms = 1000,
+       .deadline_ms = 9000},
+      // The same order again: a later wave, so it reads the record the reserve just made.
+      {.kind = Kind::kCommit, .order_id = "o-1", .now_ms = 1100},
+      {.kind = Kind::kCommit, .order_id = "corrupt", .now_ms = 1100},
+      {.kind = Kind::kRelease, .order_id = "o-2", .reason = orderplatform::v1::CUSTOMER_REQUEST,
+       .now_ms = 1100},
+      {.kind = Kind::kRelease, .order_id = "o-1", .reason = orderplatform::v1::CUSTOMER_REQUEST,
+       .now_ms = 1200},
+  };
+  auto results = store_->RunBatch(ops);
+  ASSERT_TRUE(results.ok()) << results.status();
+  ASSERT_EQ(results->size(), ops.size());
+  ASSERT_TRUE((*results)[0].ok()) << (*results)[0].status();
+  EXPECT_TRUE(std::get<ReserveOutcome>(*(*results)[0]).reserved);
+  ASSERT_TRUE((*results)[2].ok()) << (*results)[2].status();
+  const CloseOutcome& committed = std::get<CloseOutcome>(*(*results)[2]);
+  EXPECT_EQ(committed.kind, CloseOutcome::Kind::kCommitted);
+  EXPECT_TRUE(committed.changed_now);
+  ASSERT_EQ(committed.lines.size(), 1u);
+  EXPECT_EQ(committed.lines[0].quantity(), 2);
+  EXPECT_EQ((*results)[3].status().code(), absl::StatusCode::kInternal);
+  ASSERT_TRUE((*results)[4].ok()) << (*results)[4].status();
+  EXPECT_EQ(std::get<CloseOutcome>(*(*results)[4]).kind, CloseOutcome::Kind::kReleased);
+  // Released after it was sold: the sale stands.
+  ASSERT_TRUE((*results)[5].ok()) << (*results)[5].status();
+  EXPECT_EQ(std::get<CloseOutcome>(*(*results)[5]).kind, CloseOutcome::Kind::kCommitted);
+  EXPECT_FALSE(std::get<CloseOutcome>(*(*results)[5]).changed_now);
+  ExpectStock("A", 3, 0, 2);
+}
+
 TEST_F(ReservationStoreTest, SetStockRejectsNegativeAndUnavailableWhenRedisIsDown) {
   EXPECT_EQ(store_->SetStock("A", -1).status().code(), absl::StatusCode::kInvalidArgument);
   server_->Kill9();
