@@ -46,95 +46,109 @@ OrderEventHandler::OrderEventHandler(OrderStore* store, OrderCounters* counters,
 
 absl::StatusOr<std::vector<kafka::OutgoingMessage>> OrderEventHandler::Handle(
     absl::Span<const kafka::ConsumedMessage> batch) {
+  // 1. Parse every message into the fact it states.
+  std::vector<Parsed> parsed(batch.size());
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const kafka::ConsumedMessage& message = batch[i];
+    if (message.topic == events::kInventoryTopic) {
+      parsed[i].fact = ParseFact<InventoryEvent>(message, &parsed[i].dead_letters, counters_);
+    } else if (message.topic == events::kPaymentsTopic) {
+      parsed[i].fact = ParseFact<PaymentEvent>(message, &parsed[i].dead_letters, counters_);
+    }
+  }
+  // 2. Apply them all in one check-and-set; each projection is pure and sees the record as the
+  // batch's earlier facts left it.
+  const int64_t now_ms = options_.now_ms();
+  std::vector<OrderStore::BatchUpdate> updates;
+  std::vector<size_t> update_message;  // message index of each update
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (!parsed[i].fact.has_value()) continue;
+    Parsed* p = &parsed[i];
+    updates.push_back(OrderStore::BatchUpdate{
+        .order_id = p->fact->first,
+        .decide = [p, now_ms](const OrderRecord& current)
+            -> absl::StatusOr<std::optional<OrderStore::Change>> {
+          p->projection = Project(current, p->fact->second, now_ms);
+          if (!p->projection.write()) return std::optional<OrderStore::Change>();
+          return OrderStore::Change{.record = p->projection.record,
+                                    .append_history = true,
+                                    .history_before = p->projection.implied_history};
+        }});
+    update_message.push_back(i);
+  }
+  absl::StatusOr<std::vector<absl::StatusOr<OrderRecord>>> stored = store_->UpdateBatch(updates);
+  if (!stored.ok()) return stored.status();  // UNAVAILABLE, ABORTED: the batch comes again
+
+  // 3. Announce, in batch order.
   std::vector<kafka::OutgoingMessage> out;
   out.reserve(batch.size());
-  for (const kafka::ConsumedMessage& message : batch) {
-    absl::Status status = HandleOne(message, &out);
-    if (absl::IsUnavailable(status) || absl::IsAborted(status)) return status;
-    if (!status.ok()) {
+  size_t next_update = 0;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    for (kafka::OutgoingMessage& dead : parsed[i].dead_letters) out.push_back(std::move(dead));
+    if (next_update >= update_message.size() || update_message[next_update] != i) continue;
+    const absl::StatusOr<OrderRecord>& record = (*stored)[next_update++];
+    const auto& [order_id, fact] = *parsed[i].fact;
+    if (absl::IsNotFound(record.status())) {
+      Increment(counters_->events_unknown_order);
+      log::LogWarn("order_event_for_unknown_order",
+                   {{"order_id", order_id}, {"event_id", fact.event_id}});
+      continue;
+    }
+    if (!record.ok()) {
       // Not an outage: this message can never be applied. Park it instead of blocking.
       Increment(counters_->dead_letters);
-      log::LogError("order_handler_failed", {{"topic", message.topic},
-                                              {"partition", message.partition},
-                                              {"offset", message.offset},
-                                              {"key", message.key},
-                                              {"error", status.message()}});
-      out.push_back(kafka::MakeDeadLetter(message, status.message()));
+      log::LogError("order_handler_failed", {{"topic", batch[i].topic},
+                                              {"partition", batch[i].partition},
+                                              {"offset", batch[i].offset},
+                                              {"key", batch[i].key},
+                                              {"error", record.status().message()}});
+      out.push_back(kafka::MakeDeadLetter(batch[i], record.status().message()));
+      continue;
     }
+    std::optional<OrderEvent> outcome =
+        Announce(order_id, fact, parsed[i].projection, *record);
+    if (outcome.has_value()) out.push_back(OrdersMessage(*outcome));
   }
   return out;
 }
 
-absl::Status OrderEventHandler::HandleOne(const kafka::ConsumedMessage& message,
-                                          std::vector<kafka::OutgoingMessage>* out) {
-  std::optional<std::pair<std::string, StatusFact>> fact;
-  if (message.topic == events::kInventoryTopic) {
-    fact = ParseFact<InventoryEvent>(message, out, counters_);
-  } else if (message.topic == events::kPaymentsTopic) {
-    fact = ParseFact<PaymentEvent>(message, out, counters_);
-  }
-  if (!fact.has_value()) return absl::OkStatus();
-
-  absl::StatusOr<std::optional<OrderEvent>> outcome = ApplyFact(fact->first, fact->second);
-  if (absl::IsNotFound(outcome.status())) {
-    Increment(counters_->events_unknown_order);
-    log::LogWarn("order_event_for_unknown_order", {{"order_id", fact->first},
-                                                   {"event_id", fact->second.event_id}});
-    return absl::OkStatus();
-  }
-  if (!outcome.ok()) return outcome.status();
-  if (outcome->has_value()) out->push_back(OrdersMessage(**outcome));
-  return absl::OkStatus();
-}
-
-absl::StatusOr<std::optional<OrderEvent>> OrderEventHandler::ApplyFact(const std::string& order_id,
-                                                                       const StatusFact& fact) {
-  const int64_t now_ms = options_.now_ms();
-  Projection projection;  // of the attempt that succeeded: the last one that ran
-  absl::StatusOr<OrderRecord> stored = store_->Update(
-      order_id,
-      [&](const OrderRecord& current) -> absl::StatusOr<std::optional<OrderStore::Change>> {
-        projection = Project(current, fact, now_ms);
-        if (!projection.write()) return std::optional<OrderStore::Change>();
-        return OrderStore::Change{.record = projection.record,
-                                  .append_history = true,
-                                  .history_before = projection.implied_history};
-      });
-  if (!stored.ok()) return stored.status();
-
+std::optional<OrderEvent> OrderEventHandler::Announce(const std::string& order_id,
+                                                      const StatusFact& fact,
+                                                      const Projection& projection,
+                                                      const OrderRecord& stored) {
   switch (projection.kind) {
     case Projection::Kind::kUnchanged:
-      return std::optional<OrderEvent>();
+      return std::nullopt;
     case Projection::Kind::kAdvanced:
       Increment(counters_->status_changes);
       log::LogInfo("order_status_changed",
                    {{"order_id", order_id},
-                    {"status", orderplatform::v1::OrderStatus_Name(stored->order.status())},
+                    {"status", orderplatform::v1::OrderStatus_Name(stored.order.status())},
                     {"event_id", fact.event_id}});
-      return std::optional<OrderEvent>();
+      return std::nullopt;
     case Projection::Kind::kTerminated:
       Increment(counters_->status_changes);
       Increment(counters_->outcomes_announced);
       log::LogInfo("order_status_changed",
                    {{"order_id", order_id},
-                    {"status", orderplatform::v1::OrderStatus_Name(stored->order.status())},
+                    {"status", orderplatform::v1::OrderStatus_Name(stored.order.status())},
                     {"cancel_reason",
-                     orderplatform::v1::CancelReason_Name(stored->order.cancel_reason())},
+                     orderplatform::v1::CancelReason_Name(stored.order.cancel_reason())},
                     {"event_id", fact.event_id}});
-      return std::optional<OrderEvent>(OutcomeEvent(*stored));
+      return OutcomeEvent(stored);
     case Projection::Kind::kReannounced:
       Increment(counters_->outcomes_reannounced);
-      return std::optional<OrderEvent>(OutcomeEvent(*stored));
+      return OutcomeEvent(stored);
     case Projection::Kind::kTerminalConflict:
       Increment(counters_->terminal_conflicts);
       log::LogWarn("order_terminal_conflict",
                    {{"order_id", order_id},
-                    {"status", orderplatform::v1::OrderStatus_Name(stored->order.status())},
+                    {"status", orderplatform::v1::OrderStatus_Name(stored.order.status())},
                     {"fact", orderplatform::v1::OrderStatus_Name(fact.status)},
                     {"event_id", fact.event_id}});
-      return std::optional<OrderEvent>();
+      return std::nullopt;
   }
-  return std::optional<OrderEvent>();
+  return std::nullopt;
 }
 
 }  // namespace orderplatform::order

@@ -10,6 +10,9 @@
 // on the transition), so a crash between the Redis write and the produce is healed by the
 // redelivery; the event id is deterministic, so consumers see a harmless duplicate.
 //
+// A batch is applied as one check-and-set (OrderStore::UpdateBatch: two round trips and one
+// MULTI/EXEC per batch, not per event); the projection of each fact stays a pure function.
+//
 // Failure mapping: a value that does not parse or fails events::ValidateEvent goes to
 // `<topic>.dlq`; valid events of types that do not move a status are ignored, and so are events
 // for orders this service never stored (a replay from before its data). Redis unavailable, or a
@@ -23,6 +26,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -47,14 +51,17 @@ class OrderEventHandler : public kafka::BatchHandler {
       absl::Span<const kafka::ConsumedMessage> batch) override;
 
  private:
-  // Applies one fact to the order (check-and-set); returns the outcome event to produce, if any.
-  // NOT_FOUND for an unknown order.
-  absl::StatusOr<std::optional<orderplatform::v1::OrderEvent>> ApplyFact(
-      const std::string& order_id, const StatusFact& fact);
-  // Appends what one message produces (an outcome or a dead letter) to `out`; an error that is
-  // not the message's fault (UNAVAILABLE, ABORTED) stops the batch.
-  absl::Status HandleOne(const kafka::ConsumedMessage& message,
-                         std::vector<kafka::OutgoingMessage>* out);
+  // One message of a batch, parsed: the fact it states, if any.
+  struct Parsed {
+    std::vector<kafka::OutgoingMessage> dead_letters;  // did not parse or validate
+    std::optional<std::pair<std::string, StatusFact>> fact;  // order id and fact
+    Projection projection;  // what applying the fact decided (the attempt that was written)
+  };
+  // What an applied fact produces: the outcome event, if any, after counting and logging it.
+  std::optional<orderplatform::v1::OrderEvent> Announce(const std::string& order_id,
+                                                        const StatusFact& fact,
+                                                        const Projection& projection,
+                                                        const OrderRecord& stored);
 
   OrderStore* store_;
   OrderCounters* counters_;

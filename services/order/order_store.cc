@@ -342,17 +342,139 @@ absl::StatusOr<OrderRecord> OrderStore::Update(const std::string& order_id, cons
           result = *current;
           return std::vector<Command>();
         }
-        Change& wanted = **change;
-        if (wanted.record.order.order_id() != order_id ||
-            wanted.outbox_add.size() > static_cast<size_t>(kBatchMax)) {
-          return absl::InternalError("an update may not rename the order or flood the outbox");
-        }
-        result = wanted.record;
-        return RecordWrites(wanted.record, wanted.append_history, wanted.history_before,
-                            wanted.outbox_add);
+        std::vector<Command> writes;
+        absl::StatusOr<OrderRecord> planned = PlanChange(order_id, **std::move(change), &writes);
+        if (!planned.ok()) return planned.status();
+        result = *std::move(planned);
+        return writes;
       });
   if (!status.ok()) return status;
   return result;
+}
+
+absl::StatusOr<OrderRecord> OrderStore::PlanChange(const std::string& order_id, Change change,
+                                                   std::vector<Command>* writes) const {
+  if (change.record.order.order_id() != order_id ||
+      change.outbox_add.size() > static_cast<size_t>(kBatchMax)) {
+    return absl::InternalError("an update may not rename the order or flood the outbox");
+  }
+  for (Command& write : RecordWrites(change.record, change.append_history, change.history_before,
+                                     change.outbox_add)) {
+    writes->push_back(std::move(write));
+  }
+  return std::move(change.record);
+}
+
+absl::StatusOr<std::vector<absl::StatusOr<OrderRecord>>> OrderStore::UpdateBatch(
+    const std::vector<BatchUpdate>& updates) {
+  if (updates.empty()) return std::vector<absl::StatusOr<OrderRecord>>();
+  for (int attempt = 1; attempt <= options_.cas_attempts_max; ++attempt) {
+    absl::StatusOr<std::optional<std::vector<absl::StatusOr<OrderRecord>>>> done =
+        TryUpdateBatch(updates);
+    if (!done.ok()) return done.status();
+    if (done->has_value()) return **std::move(done);
+    Increment(counters_->cas_conflicts);
+    absl::SleepFor(CasBackoff(attempt));
+  }
+  Increment(counters_->cas_exhausted);
+  log::LogWarn("order_store_cas_exhausted", {{"orders", static_cast<int64_t>(updates.size())},
+                                             {"attempts", options_.cas_attempts_max}});
+  return absl::AbortedError(absl::StrCat("a batch of ", updates.size(), " order updates kept ",
+                                         "conflicting during ", options_.cas_attempts_max,
+                                         " attempts"));
+}
+
+absl::StatusOr<std::optional<std::vector<absl::StatusOr<OrderRecord>>>>
+OrderStore::TryUpdateBatch(const std::vector<BatchUpdate>& updates) {
+  // The distinct orders, in first-seen order, and where each one's record is read.
+  absl::flat_hash_map<std::string, size_t> slot_of;
+  std::vector<std::string> order_ids;
+  for (const BatchUpdate& update : updates) {
+    if (slot_of.emplace(update.order_id, order_ids.size()).second) {
+      order_ids.push_back(update.order_id);
+    }
+  }
+  std::vector<Command> reads;
+  reads.reserve(order_ids.size() + 1);
+  Command watch = {"WATCH"};
+  for (const std::string& order_id : order_ids) watch.push_back(keys_.Order(order_id));
+  reads.push_back(std::move(watch));
+  for (const std::string& order_id : order_ids) reads.push_back({"HGETALL", keys_.Order(order_id)});
+
+  absl::StatusOr<RedisSessionPool::Session> session = pool_->Acquire();
+  if (!session.ok()) return session.status();
+  absl::StatusOr<std::vector<RedisReply>> read = (*session)->Pipeline(reads);
+  if (!read.ok()) return read.status();
+  auto unwatch = [&session] { (void)(*session)->Command({"UNWATCH"}); };
+  if (read->front().is_error()) {
+    unwatch();
+    return absl::InternalError(absl::StrCat("WATCH: ", read->front().str));
+  }
+
+  // Each order's record as the updates so far leave it; a record that does not read fails the
+  // updates of that order only.
+  std::vector<absl::StatusOr<std::optional<OrderRecord>>> current;
+  current.reserve(order_ids.size());
+  for (size_t i = 0; i < order_ids.size(); ++i) {
+    const RedisReply& reply = (*read)[i + 1];
+    if (reply.is_error()) {
+      current.push_back(absl::InternalError(absl::StrCat("HGETALL: ", reply.str)));
+    } else {
+      current.push_back(DecodeRecord(reply));
+    }
+  }
+  std::vector<absl::StatusOr<OrderRecord>> results;
+  results.reserve(updates.size());
+  std::vector<Command> writes;
+  for (const BatchUpdate& update : updates) {
+    absl::StatusOr<std::optional<OrderRecord>>& record = current[slot_of[update.order_id]];
+    if (!record.ok()) {
+      results.push_back(record.status());
+      continue;
+    }
+    if (!record->has_value()) {
+      results.push_back(absl::NotFoundError(absl::StrCat("no order ", update.order_id)));
+      continue;
+    }
+    absl::StatusOr<std::optional<Change>> change = update.decide(**record);
+    if (!change.ok()) {
+      results.push_back(change.status());
+      continue;
+    }
+    if (!change->has_value()) {
+      results.push_back(**record);
+      continue;
+    }
+    absl::StatusOr<OrderRecord> planned =
+        PlanChange(update.order_id, **std::move(change), &writes);
+    if (planned.ok()) *record = *planned;
+    results.push_back(std::move(planned));
+  }
+  if (writes.empty()) {
+    unwatch();
+    return results;
+  }
+
+  std::vector<Command> transaction;
+  transaction.reserve(writes.size() + 2);
+  transaction.push_back({"MULTI"});
+  for (Command& write : writes) transaction.push_back(std::move(write));
+  transaction.push_back({"EXEC"});
+  const int64_t connects_before = (*session)->stats().connects;
+  absl::StatusOr<std::vector<RedisReply>> executed = (*session)->Pipeline(transaction);
+  if (!executed.ok()) return executed.status();  // may or may not have run: callers re-read
+  if ((*session)->stats().connects != connects_before) {
+    Increment(counters_->reconnects_in_transaction);
+    log::LogWarn("order_store_exec_after_reconnect",
+                 {{"orders", static_cast<int64_t>(order_ids.size())}});
+  }
+  const RedisReply& exec = executed->back();
+  if (exec.is_nil()) return std::nullopt;  // a watched order changed: decide the batch again
+  if (exec.is_error()) return absl::InternalError(absl::StrCat("EXEC: ", exec.str));
+  if (absl::Status errors = ErrorReplies("MULTI/EXEC", exec.elements); !errors.ok()) {
+    return errors;
+  }
+  return results;
 }
 
 absl::StatusOr<std::vector<StatusEntry>> OrderStore::History(const std::string& order_id,

@@ -221,6 +221,76 @@ TEST_F(OrderStoreTest, AWriteBetweenWatchAndExecAbortsTheAttemptUntilTheBoundIsR
   EXPECT_EQ(store_->History("o-1", 0, 10)->size(), 1u);
 }
 
+OrderStore::Decide AddCents(int64_t cents, int* calls = nullptr) {
+  return [cents, calls](const OrderRecord& current)
+             -> absl::StatusOr<std::optional<OrderStore::Change>> {
+    if (calls != nullptr) ++*calls;
+    OrderStore::Change change{.record = current, .append_history = true};
+    change.record.order.set_amount_cents(current.order.amount_cents() + cents);
+    return std::optional<OrderStore::Change>(std::move(change));
+  };
+}
+
+TEST_F(OrderStoreTest, UpdateBatchAppliesUpdatesInOrderAndFailsOnlyWhatCannotBeApplied) {
+  ASSERT_TRUE(store_->Create(NewOrderRecord(Request("req-1"), "o-1", 1000)).ok());
+  ASSERT_TRUE(store_->Create(NewOrderRecord(Request("req-2"), "o-2", 1000)).ok());
+  ASSERT_TRUE(raw_->Command({"SET", OrderKeys().Order("corrupt"), "not a hash"}).ok());
+  const std::vector<OrderStore::BatchUpdate> updates = {
+      {.order_id = "o-1", .decide = AddCents(1)},
+      {.order_id = "unknown", .decide = AddCents(1)},
+      {.order_id = "o-2", .decide = AddCents(10)},
+      {.order_id = "corrupt", .decide = AddCents(1)},
+      // The same order again sees the first update's record.
+      {.order_id = "o-1", .decide = AddCents(100)},
+      {.order_id = "o-2",
+       .decide = [](const OrderRecord&) -> absl::StatusOr<std::optional<OrderStore::Change>> {
+         return absl::FailedPreconditionError("this fact cannot apply");
+       }},
+  };
+  auto results = store_->UpdateBatch(updates);
+  ASSERT_TRUE(results.ok()) << results.status();
+  ASSERT_EQ(results->size(), updates.size());
+  ASSERT_TRUE((*results)[0].ok());
+  EXPECT_EQ((*results)[0]->order.amount_cents(), 4201);
+  EXPECT_EQ((*results)[1].status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ((*results)[2]->order.amount_cents(), 4210);
+  EXPECT_EQ((*results)[3].status().code(), absl::StatusCode::kInternal);
+  EXPECT_EQ((*results)[4]->order.amount_cents(), 4301);
+  EXPECT_EQ((*results)[5].status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store_->Get("o-1")->order.amount_cents(), 4301);
+  EXPECT_EQ(store_->Get("o-2")->order.amount_cents(), 4210);
+  EXPECT_EQ(store_->History("o-1", 0, 10)->size(), 3u);  // PENDING + two appended
+  EXPECT_EQ(store_->History("o-2", 0, 10)->size(), 2u);
+  EXPECT_EQ(store_->Get("unknown").status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(OrderStoreTest, UpdateBatchDecidesAgainWhenAWatchedOrderChangesAndLosesNoUpdate) {
+  ASSERT_TRUE(store_->Create(NewOrderRecord(Request("req-1"), "o-1", 1000)).ok());
+  ASSERT_TRUE(store_->Create(NewOrderRecord(Request("req-2"), "o-2", 1000)).ok());
+  int calls = 0;
+  OrderStore::Decide interfered = [&](const OrderRecord& current)
+      -> absl::StatusOr<std::optional<OrderStore::Change>> {
+    if (++calls == 1) {
+      // Another writer (a CancelOrder, another instance) commits after this attempt's read.
+      EXPECT_TRUE(raw_->Command({"HSET", OrderKeys().Order("o-2"), "currency", "CHF"}).ok());
+    }
+    OrderStore::Change change{.record = current};
+    change.record.order.set_amount_cents(current.order.amount_cents() + 1);
+    return std::optional<OrderStore::Change>(std::move(change));
+  };
+  int o1_calls = 0;
+  auto results = store_->UpdateBatch(
+      {{.order_id = "o-1", .decide = AddCents(5, &o1_calls)}, {.order_id = "o-2", .decide = interfered}});
+  ASSERT_TRUE(results.ok()) << results.status();
+  EXPECT_EQ(calls, 2);
+  EXPECT_EQ(o1_calls, 2);  // the whole batch is decided again, not applied half
+  EXPECT_EQ(counters_.cas_conflicts.load(), 1);
+  EXPECT_EQ(store_->Get("o-1")->order.amount_cents(), 4205);
+  const OrderRecord o2 = *store_->Get("o-2");
+  EXPECT_EQ(o2.order.amount_cents(), 4201);
+  EXPECT_EQ(o2.order.currency(), "CHF");  // the other writer's change was read, not overwritten
+}
+
 // The documented gap (redis_session_pool.h): a connection the server closed between WATCH and
 // MULTI is reopened by RedisClient, and the EXEC then runs unwatched. It is detected and counted.
 TEST_F(OrderStoreTest, AReconnectBetweenWatchAndExecIsDetectedAndCounted) {
