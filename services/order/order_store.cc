@@ -250,18 +250,24 @@ absl::StatusOr<bool> OrderStore::TryCheckAndSet(const std::string& order_id,
     return true;
   }
 
+  return ExecWatched(&**session, *std::move(writes), order_id);
+}
+
+absl::StatusOr<bool> OrderStore::ExecWatched(redis::RedisClient* session,
+                                             std::vector<Command> writes,
+                                             absl::string_view what) {
   std::vector<Command> transaction;
-  transaction.reserve(writes->size() + 2);
+  transaction.reserve(writes.size() + 2);
   transaction.push_back({"MULTI"});
-  for (Command& write : *writes) transaction.push_back(std::move(write));
+  for (Command& write : writes) transaction.push_back(std::move(write));
   transaction.push_back({"EXEC"});
-  const int64_t connects_before = (*session)->stats().connects;
-  absl::StatusOr<std::vector<RedisReply>> executed = (*session)->Pipeline(transaction);
+  const int64_t connects_before = session->stats().connects;
+  absl::StatusOr<std::vector<RedisReply>> executed = session->Pipeline(transaction);
   if (!executed.ok()) return executed.status();  // may or may not have run: callers re-read
-  if ((*session)->stats().connects != connects_before) {
+  if (session->stats().connects != connects_before) {
     // The client reopened its connection before sending MULTI, so the EXEC ran unwatched.
     Increment(counters_->reconnects_in_transaction);
-    log::LogWarn("order_store_exec_after_reconnect", {{"order_id", order_id}});
+    log::LogWarn("order_store_exec_after_reconnect", {{"orders", what}});
   }
   const RedisReply& exec = executed->back();
   if (exec.is_nil()) return false;  // a watched key changed: someone else won this round
@@ -455,25 +461,10 @@ OrderStore::TryUpdateBatch(const std::vector<BatchUpdate>& updates) {
     return results;
   }
 
-  std::vector<Command> transaction;
-  transaction.reserve(writes.size() + 2);
-  transaction.push_back({"MULTI"});
-  for (Command& write : writes) transaction.push_back(std::move(write));
-  transaction.push_back({"EXEC"});
-  const int64_t connects_before = (*session)->stats().connects;
-  absl::StatusOr<std::vector<RedisReply>> executed = (*session)->Pipeline(transaction);
-  if (!executed.ok()) return executed.status();  // may or may not have run: callers re-read
-  if ((*session)->stats().connects != connects_before) {
-    Increment(counters_->reconnects_in_transaction);
-    log::LogWarn("order_store_exec_after_reconnect",
-                 {{"orders", static_cast<int64_t>(order_ids.size())}});
-  }
-  const RedisReply& exec = executed->back();
-  if (exec.is_nil()) return std::nullopt;  // a watched order changed: decide the batch again
-  if (exec.is_error()) return absl::InternalError(absl::StrCat("EXEC: ", exec.str));
-  if (absl::Status errors = ErrorReplies("MULTI/EXEC", exec.elements); !errors.ok()) {
-    return errors;
-  }
+  absl::StatusOr<bool> written = ExecWatched(
+      &**session, std::move(writes), absl::StrCat(order_ids.size(), " orders from ", order_ids[0]));
+  if (!written.ok()) return written.status();
+  if (!*written) return std::nullopt;  // a watched order changed: decide the batch again
   return results;
 }
 

@@ -121,6 +121,10 @@ class OrderStore {
   // One attempt of UpdateBatch; nullopt when a concurrent write aborted the EXEC.
   absl::StatusOr<std::optional<std::vector<absl::StatusOr<OrderRecord>>>> TryUpdateBatch(
       const std::vector<BatchUpdate>& updates);
+  // MULTI, `writes`, EXEC on a session that holds a WATCH: false when a watched key changed.
+  // `what` names the orders in a log line.
+  absl::StatusOr<bool> ExecWatched(redis::RedisClient* session, std::vector<Command> writes,
+                                   absl::string_view what);
   // Checks `change` of `order_id` and appends its writes; the record as it will be stored.
   absl::StatusOr<OrderRecord> PlanChange(const std::string& order_id, Change change,
                                          std::vector<Command>* writes) const;
