@@ -51,58 +51,95 @@ PaymentHandlerStats PaymentEventHandler::stats() const {
 }
 
 absl::StatusOr<std::vector<kafka::OutgoingMessage>> PaymentEventHandler::Handle(
-    absl::Span<const kafka::ConsumedMessage> batch) {
-  Batch state;
-  state.out.reserve(batch.size());
-  for (const kafka::ConsumedMessage& message : batch) {
-    absl::Status status = HandleOne(message, &state);
-    if (status.ok()) continue;
-    if (absl::IsUnavailable(status) || absl::IsAborted(status) || !state.behavior_status.ok()) {
-      // Retrying later can succeed; a dead letter would lose a payment decision for good.
-      log::LogWarn("payment_batch_failed", {{"topic", message.topic},
-                                            {"partition", message.partition},
-                                            {"offset", message.offset},
-                                            {"error", status.ToString()}});
-      absl::MutexLock lock(&stats_mu_);
-      ++stats_.failed_batches;
-      return status;
+    absl::Span<const kafka::ConsumedMessage> messages) {
+  Batch batch{.messages = messages};
+  batch.results.resize(messages.size());
+  // Runs of StockReserved are paid together (two round trips per run, not two per order); a
+  // refund first completes the run before it, so every order sees its events in log order.
+  std::vector<PendingPay> run;
+  for (size_t i = 0; i < messages.size(); ++i) {
+    std::optional<PendingPay> pay;
+    std::optional<PendingRefund> refund;
+    ParseOne(i, &batch, &pay, &refund);
+    if (pay.has_value()) {
+      run.push_back(*std::move(pay));
+      continue;
     }
-    // Not an outage: this message can never succeed. Park it instead of blocking the partition.
-    log::LogError("payment_handler_failed", {{"topic", message.topic},
-                                             {"partition", message.partition},
-                                             {"offset", message.offset},
-                                             {"key", message.key},
-                                             {"error", status.message()}});
-    state.out.push_back(kafka::MakeDeadLetter(message, status.message()));
-    ++state.counts.dead_letters;
+    if (!refund.has_value()) continue;
+    if (absl::Status paid = PayAll(run, &batch); !paid.ok()) return FailBatch(paid, batch);
+    run.clear();
+    if (absl::Status refunded = Refund(*refund, &batch); !refunded.ok()) {
+      return FailBatch(refunded, batch);
+    }
+  }
+  if (absl::Status paid = PayAll(run, &batch); !paid.ok()) return FailBatch(paid, batch);
+
+  std::vector<kafka::OutgoingMessage> out;
+  out.reserve(messages.size());
+  for (std::vector<kafka::OutgoingMessage>& produced : batch.results) {
+    for (kafka::OutgoingMessage& message : produced) out.push_back(std::move(message));
   }
   absl::MutexLock lock(&stats_mu_);
-  Merge(state.counts, &stats_);
-  return std::move(state.out);
+  Merge(batch.counts, &stats_);
+  return out;
 }
 
-absl::Status PaymentEventHandler::HandleOne(const kafka::ConsumedMessage& message, Batch* batch) {
+absl::Status PaymentEventHandler::FailBatch(const absl::Status& status, const Batch& batch) {
+  // Retrying later can succeed; a dead letter would lose a payment decision for good.
+  log::LogWarn("payment_batch_failed",
+               {{"topic", batch.messages.front().topic},
+                {"partition", batch.messages.front().partition},
+                {"offset", batch.messages.front().offset},
+                {"messages", static_cast<int64_t>(batch.messages.size())},
+                {"error", status.ToString()}});
+  absl::MutexLock lock(&stats_mu_);
+  ++stats_.failed_batches;
+  return status;
+}
+
+absl::Status PaymentEventHandler::ParkOrFail(size_t index, const absl::Status& status,
+                                             Batch* batch) {
+  if (status.ok()) return status;
+  if (absl::IsUnavailable(status) || absl::IsAborted(status) || !batch->behavior_status.ok()) {
+    return status;  // an outage: the whole batch comes again
+  }
+  // Not an outage: this message can never succeed. Park it instead of blocking the partition.
+  const kafka::ConsumedMessage& message = batch->messages[index];
+  log::LogError("payment_handler_failed", {{"topic", message.topic},
+                                           {"partition", message.partition},
+                                           {"offset", message.offset},
+                                           {"key", message.key},
+                                           {"error", status.message()}});
+  batch->results[index].push_back(kafka::MakeDeadLetter(message, status.message()));
+  ++batch->counts.dead_letters;
+  return absl::OkStatus();
+}
+
+void PaymentEventHandler::ParseOne(size_t index, Batch* batch, std::optional<PendingPay>* pay,
+                                   std::optional<PendingRefund>* refund) {
+  const kafka::ConsumedMessage& message = batch->messages[index];
   if (message.topic != events::kInventoryTopic) {
     ++batch->counts.ignored;  // not subscribed by this service; nothing to decide
-    return absl::OkStatus();
+    return;
   }
   kafka::ParsedBatch<InventoryEvent> parsed = kafka::ParseBatchOrDeadLetter<InventoryEvent>(
       absl::MakeConstSpan(&message, 1), ValidateInventoryEvent);
   if (parsed.events.empty()) {
     batch->counts.dead_letters += static_cast<int64_t>(parsed.dead_letters.size());
-    for (kafka::OutgoingMessage& dead : parsed.dead_letters) batch->out.push_back(std::move(dead));
-    return absl::OkStatus();
+    for (kafka::OutgoingMessage& dead : parsed.dead_letters) {
+      batch->results[index].push_back(std::move(dead));
+    }
+    return;
   }
   const InventoryEvent& event = parsed.events.front().event;
   PaymentCommand command = DecideInventoryEvent(event);
-  if (const auto* pay = std::get_if<PayCommand>(&command)) {
-    return Pay(event.envelope(), *pay, batch);
+  if (auto* p = std::get_if<PayCommand>(&command)) {
+    *pay = PendingPay{.index = index, .cause = event.envelope(), .command = std::move(*p)};
+  } else if (auto* r = std::get_if<RefundCommand>(&command)) {
+    *refund = PendingRefund{.index = index, .cause = event.envelope(), .command = std::move(*r)};
+  } else {
+    ++batch->counts.ignored;
   }
-  if (const auto* refund = std::get_if<RefundCommand>(&command)) {
-    return Refund(event.envelope(), *refund, batch);
-  }
-  ++batch->counts.ignored;
-  return absl::OkStatus();
 }
 
 absl::StatusOr<const PaymentBehavior*> PaymentEventHandler::BehaviorOf(Batch* batch) {
@@ -117,40 +154,72 @@ absl::StatusOr<const PaymentBehavior*> PaymentEventHandler::BehaviorOf(Batch* ba
   return &*batch->behavior;
 }
 
-absl::Status PaymentEventHandler::Pay(const Envelope& cause, const PayCommand& command,
-                                      Batch* batch) {
-  const std::string& order_id = command.order.order_id;
+absl::Status PaymentEventHandler::PayAll(const std::vector<PendingPay>& run, Batch* batch) {
+  if (run.empty()) return absl::OkStatus();
   // A recorded decision is final, "no answer" included: answer from the ledger, without deciding
   // or waiting again, whatever the behavior is now.
-  absl::StatusOr<std::optional<LedgerEntry>> existing = ledger_->Get(order_id);
+  std::vector<std::string> order_ids;
+  order_ids.reserve(run.size());
+  for (const PendingPay& pay : run) order_ids.push_back(pay.command.order.order_id);
+  absl::StatusOr<std::vector<absl::StatusOr<std::optional<LedgerEntry>>>> existing =
+      ledger_->GetMany(order_ids);
   if (!existing.ok()) return existing.status();
-  if (existing->has_value()) return AnnounceRecorded(cause, **existing, batch);
 
-  absl::StatusOr<const PaymentBehavior*> behavior = BehaviorOf(batch);
-  if (!behavior.ok()) return behavior.status();
-  const PaymentDecision decision = DecidePayment(**behavior, command.order);
-  const bool answers = decision.answer != PaymentAnswer::kNoAnswer;
-  if (answers && !batch->latency_served && decision.latency_ms > 0) {
-    options_.sleep(absl::Milliseconds(decision.latency_ms));
+  std::vector<LedgerEntry> proposed;
+  std::vector<size_t> proposed_for;  // index into `run`
+  for (size_t i = 0; i < run.size(); ++i) {
+    const absl::StatusOr<std::optional<LedgerEntry>>& entry = (*existing)[i];
+    if (!entry.ok() || entry->has_value()) continue;  // announced (or parked) below
+    absl::StatusOr<const PaymentBehavior*> behavior = BehaviorOf(batch);
+    if (!behavior.ok()) return behavior.status();  // no order can be decided: retry the batch
+    const PaymentDecision decision = DecidePayment(**behavior, run[i].command.order);
+    const bool answers = decision.answer != PaymentAnswer::kNoAnswer;
+    if (answers && !batch->latency_served && decision.latency_ms > 0) {
+      options_.sleep(absl::Milliseconds(decision.latency_ms));
+    }
+    batch->latency_served = batch->latency_served || answers;
+    // "No answer" is recorded too: the reservation expires and its StockReleased finds nothing
+    // to refund, and a replay after SetBehavior changed the rate finds the record instead of
+    // deciding anew (which could pay an order that was cancelled long ago).
+    proposed.push_back(ProposedEntry(run[i].command, decision, options_.now_ms()));
+    proposed_for.push_back(i);
   }
-  batch->latency_served = batch->latency_served || answers;
+  absl::StatusOr<std::vector<absl::StatusOr<RecordOutcome>>> recorded =
+      ledger_->RecordDecisions(proposed);
+  if (!recorded.ok()) return recorded.status();
 
-  // "No answer" is recorded too: the reservation expires and its StockReleased finds nothing to
-  // refund, and a replay after SetBehavior changed the rate finds the record instead of deciding
-  // anew (which could pay an order that was cancelled long ago).
-  absl::StatusOr<RecordOutcome> recorded =
-      ledger_->RecordDecision(ProposedEntry(command, decision, options_.now_ms()));
+  size_t next = 0;
+  for (size_t i = 0; i < run.size(); ++i) {
+    const PendingPay& pay = run[i];
+    const absl::StatusOr<std::optional<LedgerEntry>>& entry = (*existing)[i];
+    absl::Status status;
+    if (!entry.ok()) {
+      status = entry.status();
+    } else if (entry->has_value()) {
+      status = AnnounceRecorded(pay.cause, **entry, pay.index, batch);
+    } else {
+      status = Announce(pay, (*recorded)[next++], batch);
+    }
+    if (absl::Status failed = ParkOrFail(pay.index, status, batch); !failed.ok()) return failed;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PaymentEventHandler::Announce(const PendingPay& pay,
+                                           const absl::StatusOr<RecordOutcome>& recorded,
+                                           Batch* batch) {
   if (!recorded.ok()) return recorded.status();
   if (!recorded->recorded_now) {
-    // Another instance decided first; its decision stands.
-    return AnnounceRecorded(cause, recorded->entry, batch);
+    // Another instance, or a duplicate earlier in this batch, decided first; that decision stands.
+    return AnnounceRecorded(pay.cause, recorded->entry, pay.index, batch);
   }
+  const std::string& order_id = pay.command.order.order_id;
   if (recorded->entry.no_answer) {
     ++batch->counts.no_answer;
     log::LogInfo("payment_no_answer", {{"order_id", order_id}});
     return absl::OkStatus();
   }
-  std::optional<PaymentEvent> event = DecisionEvent(cause, recorded->entry);
+  std::optional<PaymentEvent> event = DecisionEvent(pay.cause, recorded->entry);
   if (!event.has_value()) return absl::InternalError("ledger entry without a decision");
   if (recorded->entry.state == orderplatform::v1::DECLINED) {
     ++batch->counts.declined;
@@ -159,15 +228,15 @@ absl::Status PaymentEventHandler::Pay(const Envelope& cause, const PayCommand& c
   }
   log::LogInfo("payment_decided",
                {{"order_id", order_id},
-                {"answer", PaymentAnswerName(decision.answer)},
                 {"state", orderplatform::v1::PaymentState_Name(recorded->entry.state)},
                 {"reason", recorded->entry.decline_reason}});
-  batch->out.push_back(PaymentMessage(*event));
+  batch->results[pay.index].push_back(PaymentMessage(*event));
   return absl::OkStatus();
 }
 
 absl::Status PaymentEventHandler::AnnounceRecorded(const Envelope& cause,
-                                                  const LedgerEntry& entry, Batch* batch) {
+                                                  const LedgerEntry& entry, size_t index,
+                                                  Batch* batch) {
   if (entry.no_answer) {
     ++batch->counts.no_answer_kept;
     return absl::OkStatus();
@@ -175,16 +244,16 @@ absl::Status PaymentEventHandler::AnnounceRecorded(const Envelope& cause,
   std::optional<PaymentEvent> event = DecisionEvent(cause, entry);
   if (!event.has_value()) return absl::InternalError("ledger entry without a decision");
   ++batch->counts.reannounced;
-  batch->out.push_back(PaymentMessage(*event));
+  batch->results[index].push_back(PaymentMessage(*event));
   return absl::OkStatus();
 }
 
-absl::Status PaymentEventHandler::Refund(const Envelope& cause, const RefundCommand& command,
-                                         Batch* batch) {
+absl::Status PaymentEventHandler::Refund(const PendingRefund& refund, Batch* batch) {
+  const RefundCommand& command = refund.command;
   absl::StatusOr<RefundOutcome> outcome = ledger_->Refund(command.order_id, options_.now_ms());
-  if (!outcome.ok()) return outcome.status();
+  if (!outcome.ok()) return ParkOrFail(refund.index, outcome.status(), batch);
   std::optional<PaymentEvent> event =
-      outcome->entry.has_value() ? RefundEvent(cause, *outcome->entry) : std::nullopt;
+      outcome->entry.has_value() ? RefundEvent(refund.cause, *outcome->entry) : std::nullopt;
   if (!event.has_value()) {
     ++batch->counts.nothing_to_refund;
     return absl::OkStatus();
@@ -198,7 +267,7 @@ absl::Status PaymentEventHandler::Refund(const Envelope& cause, const RefundComm
   } else {
     ++batch->counts.refund_reannounced;
   }
-  batch->out.push_back(PaymentMessage(*event));
+  batch->results[refund.index].push_back(PaymentMessage(*event));
   return absl::OkStatus();
 }
 

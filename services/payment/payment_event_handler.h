@@ -7,7 +7,9 @@
 //   PaymentEventHandler handler(&ledger, &behaviors, {});
 //   BatchConsumer::Create({... .topics = {"inventory.v1"}}, &handler, producer);
 //
-// Per batch: the behavior is read once, on the first StockReserved that needs a decision. The
+// Per batch: runs of StockReserved are read from and written to the ledger together (two round
+// trips per run, each write still its own MULTI/EXEC, first writer wins); refunds run one by one
+// in log order. The behavior is read once, on the first StockReserved that needs a decision. The
 // answers of a batch are delayed by the behavior's latency_ms once, as a provider answering the
 // batch's requests in parallel would (an answer per order in turn would make a batch of 500
 // take hours and stall the partition); replays, which answer from the ledger, are not delayed.
@@ -90,23 +92,43 @@ class PaymentEventHandler : public kafka::BatchHandler {
 
  private:
   struct Batch {
+    absl::Span<const kafka::ConsumedMessage> messages;
     std::optional<orderplatform::v1::PaymentBehavior> behavior;  // read on first need
     absl::Status behavior_status;  // why it could not be read; fails the batch
     bool latency_served = false;   // the batch's answers have waited latency_ms
     PaymentHandlerStats counts;
-    std::vector<kafka::OutgoingMessage> out;
+    // What each message produces (events, dead letters), in message order.
+    std::vector<std::vector<kafka::OutgoingMessage>> results;
+  };
+  struct PendingPay {
+    size_t index = 0;  // of the StockReserved in the batch
+    orderplatform::v1::Envelope cause;
+    PayCommand command;
+  };
+  struct PendingRefund {
+    size_t index = 0;  // of the StockReleased in the batch
+    orderplatform::v1::Envelope cause;
+    RefundCommand command;
   };
 
-  // Handles one message into `batch`. An error that is not a dependency outage sends the
-  // message to the .dlq (decided by Handle).
-  absl::Status HandleOne(const kafka::ConsumedMessage& message, Batch* batch);
-  absl::Status Pay(const orderplatform::v1::Envelope& cause, const PayCommand& command,
-                   Batch* batch);
+  // Parses and decides message `index`: a payment to make, a refund, or nothing (ignored, or
+  // its dead letter recorded).
+  void ParseOne(size_t index, Batch* batch, std::optional<PendingPay>* pay,
+                std::optional<PendingRefund>* refund);
+  // Pays a run of StockReserved: one ledger read and one ledger write round trip for the run.
+  absl::Status PayAll(const std::vector<PendingPay>& run, Batch* batch);
+  // Announces a decision this handler proposed, as the ledger recorded it.
+  absl::Status Announce(const PendingPay& pay, const absl::StatusOr<RecordOutcome>& recorded,
+                        Batch* batch);
   // Answers a StockReserved from a ledger entry recorded earlier (or by another instance).
   absl::Status AnnounceRecorded(const orderplatform::v1::Envelope& cause, const LedgerEntry& entry,
-                                Batch* batch);
-  absl::Status Refund(const orderplatform::v1::Envelope& cause, const RefundCommand& command,
-                      Batch* batch);
+                                size_t index, Batch* batch);
+  absl::Status Refund(const PendingRefund& refund, Batch* batch);
+  // OK after parking message `index` in the .dlq when `status` is its own fault; `status` when
+  // it is an outage (the whole batch must come again).
+  absl::Status ParkOrFail(size_t index, const absl::Status& status, Batch* batch);
+  // Counts and logs a batch that fails for a retry; returns `status`.
+  absl::Status FailBatch(const absl::Status& status, const Batch& batch);
   absl::StatusOr<const orderplatform::v1::PaymentBehavior*> BehaviorOf(Batch* batch);
 
   PaymentLedger* const ledger_;

@@ -398,5 +398,37 @@ TEST_F(PaymentEventHandlerTest, ACorruptLedgerEntryGoesToTheDeadLetterTopic) {
   EXPECT_TRUE(Parse(out[1]).has_payment_authorized());
 }
 
+TEST_F(PaymentEventHandlerTest, ADuplicateInOneRunAnnouncesTheFirstDecisionTwice) {
+  std::vector<OutgoingMessage> out =
+      HandleOk({Message(Reserved("o-1"), 0), Message(Reserved("o-1"), 1)});
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].value, out[1].value);  // byte for byte: the same event id and time
+  EXPECT_EQ(handler_->stats().authorized, 1);
+  EXPECT_EQ(handler_->stats().reannounced, 1);
+}
+
+int64_t ReadsProcessed(redis::RedisClient* client) {
+  auto info = client->Command({"INFO", "stats"});
+  EXPECT_TRUE(info.ok()) << info.status();
+  const std::string text = info.ok() ? info->str : "";
+  const size_t at = text.find("total_reads_processed:");
+  EXPECT_NE(at, std::string::npos) << text;
+  return at == std::string::npos ? 0 : std::stoll(text.substr(at + 22));
+}
+
+// A run of StockReserved shares two ledger round trips (each fsynced once with appendfsync
+// always) instead of two per order.
+TEST_F(PaymentEventHandlerTest, ARunOfManyOrdersTakesAFewRoundTrips) {
+  std::vector<ConsumedMessage> batch;
+  for (int i = 0; i < 200; ++i) batch.push_back(Message(Reserved(absl::StrCat("o-", i)), i));
+  const int64_t before = ReadsProcessed(client_.get());
+  EXPECT_EQ(HandleOk(batch).size(), 200u);
+  const int64_t after = ReadsProcessed(client_.get());
+  EXPECT_EQ(handler_->stats().authorized, 200);
+  // The behavior read, the INFO itself and large pipelines read in chunks; one call per order
+  // would be 400.
+  EXPECT_LE(after - before, 20);
+}
+
 }  // namespace
 }  // namespace orderplatform::payment

@@ -102,18 +102,27 @@ PaymentLedger::PaymentLedger(redis::RedisClient* redis, PaymentKeys keys, Ledger
       options_(std::move(options)),
       retention_ms_text_(absl::StrCat(absl::ToInt64Milliseconds(options_.retention))) {}
 
-absl::StatusOr<RecordOutcome> PaymentLedger::RecordDecision(const LedgerEntry& decision) {
+namespace {
+
+absl::Status CheckDecision(const LedgerEntry& decision) {
   const bool answered = decision.state == orderplatform::v1::AUTHORIZED ||
                         decision.state == orderplatform::v1::DECLINED;
   if (decision.order_id.empty() || answered == decision.no_answer) {
     return absl::InvalidArgumentError(
         "a decision needs an order id and AUTHORIZED, DECLINED or no_answer (only one)");
   }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::vector<std::vector<std::string>> PaymentLedger::RecordCommands(
+    const LedgerEntry& decision) const {
   const std::string key = keys_.Ledger(decision.order_id);
   // Every field is written with HSETNX, the reason too (empty when authorized): the transaction
   // that creates the entry writes all of them, so a later transaction changes none of them, not
   // even by adding a field the first decision did not have.
-  const std::vector<std::vector<std::string>> commands = {
+  return {
       {"MULTI"},
       {"HSETNX", key, kState,
        decision.no_answer ? kNoAnswerState
@@ -127,31 +136,85 @@ absl::StatusOr<RecordOutcome> PaymentLedger::RecordDecision(const LedgerEntry& d
       {"EXEC"},
       {"HGETALL", key},
   };
-  absl::MutexLock lock(&mu_);
-  absl::StatusOr<std::vector<RedisReply>> replies = redis_->Pipeline(commands);
-  if (!replies.ok()) return replies.status();
-  for (size_t i = 0; i + 2 < replies->size(); ++i) {
-    if ((*replies)[i].is_error()) return ReplyError(commands[i][0], (*replies)[i]);
+}
+
+absl::StatusOr<RecordOutcome> PaymentLedger::RecordOutcomeFrom(
+    const LedgerEntry& decision, absl::Span<const RedisReply> replies) const {
+  static constexpr char const* kCommandNames[] = {"MULTI",  "HSETNX", "HSETNX", "HSETNX",
+                                                  "HSETNX", "HSETNX", "PEXPIRE"};
+  constexpr size_t kQueued = 6;  // the five HSETNX and the PEXPIRE inside MULTI .. EXEC
+  for (size_t i = 0; i + 2 < replies.size(); ++i) {
+    if (replies[i].is_error()) return ReplyError(kCommandNames[i], replies[i]);
   }
-  const RedisReply& exec = (*replies)[commands.size() - 2];
+  const RedisReply& exec = replies[replies.size() - 2];
   if (exec.is_nil()) {
     // Only a WATCH on this connection can abort it, and this ledger never leaves one behind.
     return absl::AbortedError(absl::StrCat("ledger write of ", decision.order_id, " aborted"));
   }
-  if (!exec.is_array() || exec.elements.size() != commands.size() - 3) {
-    return ReplyError("EXEC", exec);
-  }
+  if (!exec.is_array() || exec.elements.size() != kQueued) return ReplyError("EXEC", exec);
   for (const RedisReply& reply : exec.elements) {
     if (reply.is_error()) return ReplyError("HSETNX", reply);
   }
   absl::StatusOr<std::optional<LedgerEntry>> entry =
-      ParseLedgerEntry(decision.order_id, replies->back());
+      ParseLedgerEntry(decision.order_id, replies.back());
   if (!entry.ok()) return entry.status();
   if (!entry->has_value()) {
     // The transaction just wrote it; only an expiry shorter than a round trip could remove it.
     return Corrupt(decision.order_id, "missing right after it was written");
   }
   return RecordOutcome{.entry = **std::move(entry), .recorded_now = exec.elements[0].integer == 1};
+}
+
+absl::StatusOr<RecordOutcome> PaymentLedger::RecordDecision(const LedgerEntry& decision) {
+  absl::StatusOr<std::vector<absl::StatusOr<RecordOutcome>>> outcomes =
+      RecordDecisions({decision});
+  if (!outcomes.ok()) return outcomes.status();
+  return std::move(outcomes->front());
+}
+
+absl::StatusOr<std::vector<absl::StatusOr<RecordOutcome>>> PaymentLedger::RecordDecisions(
+    const std::vector<LedgerEntry>& decisions) {
+  std::vector<absl::StatusOr<RecordOutcome>> outcomes(decisions.size(),
+                                                      absl::InternalError("not recorded"));
+  std::vector<std::vector<std::string>> commands;
+  std::vector<size_t> recorded;  // index of each decision that is sent
+  size_t per_decision = 0;
+  for (size_t i = 0; i < decisions.size(); ++i) {
+    if (absl::Status valid = CheckDecision(decisions[i]); !valid.ok()) {
+      outcomes[i] = valid;
+      continue;
+    }
+    std::vector<std::vector<std::string>> more = RecordCommands(decisions[i]);
+    per_decision = more.size();
+    for (auto& command : more) commands.push_back(std::move(command));
+    recorded.push_back(i);
+  }
+  if (recorded.empty()) return outcomes;
+  absl::MutexLock lock(&mu_);
+  absl::StatusOr<std::vector<RedisReply>> replies = redis_->Pipeline(commands);
+  if (!replies.ok()) return replies.status();
+  for (size_t r = 0; r < recorded.size(); ++r) {
+    const size_t i = recorded[r];
+    outcomes[i] = RecordOutcomeFrom(
+        decisions[i], absl::MakeConstSpan(*replies).subspan(r * per_decision, per_decision));
+  }
+  return outcomes;
+}
+
+absl::StatusOr<std::vector<absl::StatusOr<std::optional<LedgerEntry>>>> PaymentLedger::GetMany(
+    const std::vector<std::string>& order_ids) {
+  std::vector<std::vector<std::string>> reads;
+  reads.reserve(order_ids.size());
+  for (const std::string& order_id : order_ids) reads.push_back({"HGETALL", keys_.Ledger(order_id)});
+  std::vector<absl::StatusOr<std::optional<LedgerEntry>>> entries;
+  if (reads.empty()) return entries;
+  absl::StatusOr<std::vector<RedisReply>> replies = redis_->Pipeline(reads);
+  if (!replies.ok()) return replies.status();
+  entries.reserve(order_ids.size());
+  for (size_t i = 0; i < order_ids.size(); ++i) {
+    entries.push_back(ParseLedgerEntry(order_ids[i], (*replies)[i]));
+  }
+  return entries;
 }
 
 absl::StatusOr<std::optional<LedgerEntry>> PaymentLedger::Get(const std::string& order_id) {

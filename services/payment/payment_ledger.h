@@ -44,6 +44,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "platform/redis/client.h"
 #include "services/payment/ledger_entry.h"
 #include "services/payment/payment_keys.h"
@@ -76,6 +77,17 @@ class PaymentLedger {
   // decided_at_ms set) unless the order already has an entry. refunded_at_ms is ignored.
   absl::StatusOr<RecordOutcome> RecordDecision(const LedgerEntry& decision);
 
+  // RecordDecision for many orders in one round trip (one MULTI/EXEC per decision, pipelined):
+  // the same first-writer-wins per order, in order, so a later decision for an order earlier in
+  // the list finds the earlier one. The outer status is not OK when Redis is unavailable (then
+  // any of them may have been recorded); each decision's own error fails only that decision.
+  absl::StatusOr<std::vector<absl::StatusOr<RecordOutcome>>> RecordDecisions(
+      const std::vector<LedgerEntry>& decisions);
+
+  // Get for many orders in one round trip; each entry's own error (a corrupt entry) is its own.
+  absl::StatusOr<std::vector<absl::StatusOr<std::optional<LedgerEntry>>>> GetMany(
+      const std::vector<std::string>& order_ids);
+
   // The order's entry; nullopt when there is none (never decided, or expired). An entry marked
   // no_answer is returned as such: callers that show payments must skip it.
   absl::StatusOr<std::optional<LedgerEntry>> Get(const std::string& order_id);
@@ -86,6 +98,11 @@ class PaymentLedger {
   absl::StatusOr<RefundOutcome> Refund(const std::string& order_id, int64_t now_ms);
 
  private:
+  // The commands that record `decision` (MULTI .. EXEC, then HGETALL).
+  std::vector<std::vector<std::string>> RecordCommands(const LedgerEntry& decision) const;
+  // The outcome from the replies to RecordCommands.
+  absl::StatusOr<RecordOutcome> RecordOutcomeFrom(const LedgerEntry& decision,
+                                                  absl::Span<const redis::RedisReply> replies) const;
   // One WATCH..EXEC attempt; nullopt when the EXEC was aborted by a concurrent change.
   absl::StatusOr<std::optional<RefundOutcome>> RefundAttemptLocked(const std::string& order_id,
                                                                    int64_t now_ms)
