@@ -100,9 +100,10 @@ absl::StatusOr<std::unique_ptr<BatchConsumer>> BatchConsumer::Create(ConsumerOpt
        {"enable.partition.eof", "false"},
        // How long the broker may hold an empty fetch. Kafka answers early when data arrives,
        // but librdkafka's mock broker (the development broker) always waits the full time, and
-       // a seek back must wait for the fetch in flight: 100 ms keeps both latencies low for the
-       // cost of a few idle fetch requests per second.
-       {"fetch.wait.max.ms", "100"},
+       // a seek back must wait for the fetch in flight: every consumer hop of the saga can wait
+       // this long. 10 ms keeps the light-load saga at tens of milliseconds (100 ms made it
+       // ~300 ms, docs/PERFORMANCE.md) for the cost of ~100 idle fetch requests per second.
+       {"fetch.wait.max.ms", "10"},
        // Bounds on what librdkafka buffers ahead of the handler (its defaults are 64 MiB of
        // queue and 50 MiB per fetch). A single message larger than a fetch is still fetched.
        {"queued.max.messages.kbytes", "16384"},

@@ -21,7 +21,7 @@
 //
 // Settings: session.timeout.ms=6000 and heartbeat.interval.ms=2000 (a killed member's
 // partitions move on within seconds), auto-commit every 1000 ms of the offsets we stored,
-// auto.offset.reset=earliest, fetch.wait.max.ms=100, eager rebalancing by default (cooperative
+// auto.offset.reset=earliest, fetch.wait.max.ms=10, eager rebalancing by default (cooperative
 // works too if partition.assignment.strategy says so). KafkaOptions::extra_config may tune them.
 //
 // Memory is bounded, whatever the broker holds: librdkafka pre-fetches at most

@@ -1,6 +1,6 @@
 // The Kafka ceilings of the bench, measured against a development broker of their own (so the
 // stack's topics stay untouched): produce `messages` records of a real OrderPlaced's size with
-// the platform's own producer (kafka::Producer: idempotent, acks=all, linger.ms=5), time from
+// the platform's own producer (kafka::Producer: idempotent, acks=all, linger.ms=1), time from
 // the first send to the last acknowledgement; then read them all back with a plain librdkafka
 // consumer assigned to every partition from the beginning (the platform consumer's fetch
 // settings), time from the first message to the last.

@@ -4,7 +4,7 @@
 //                CompletionQueue, several channels = separate HTTP/2 connections), so many
 //                calls are in flight from one thread; every call has a deadline.
 //   KafkaPlacer  OrderPlaced onto orders.v1 with the platform's own idempotent producer
-//                (acks=all, linger.ms=5, as the order service's), the event built by the order
+//                (acks=all, linger.ms=1, as the order service's), the event built by the order
 //                service's code (OrderPlacedEvent / OrdersMessage), so it is byte for byte what
 //                the order service's outbox would publish for that record.
 //
