@@ -289,7 +289,11 @@ absl::Status RedisClient::OpenConnectionLocked(absl::Duration connect_timeout) {
 
 absl::Status RedisClient::EnsureConnectedLocked() {
   if (context_ != nullptr) {
-    if (!IdleConnectionIsClosed(*context_)) return absl::OkStatus();
+    // RedisOptions::idle_check_after says why only an idle connection is checked.
+    const absl::Time now = absl::Now();
+    const bool was_idle = now - last_used_ >= options_.idle_check_after;
+    last_used_ = now;
+    if (!was_idle || !IdleConnectionIsClosed(*context_)) return absl::OkStatus();
     ++stats_.connection_losses;
     log::LogWarn("redis_connection_lost",
                  {{"redis", address()}, {"reason", "server closed the idle connection"}});

@@ -294,11 +294,28 @@ TEST_F(RedisClientTest, ReconnectsWithoutAFailedCallAfterARestartWhileIdle) {
   Must({"SET", "k", "v"});
   ASSERT_TRUE(server_->Stop().ok());
   ASSERT_TRUE(server_->Restart().ok());
+  absl::SleepFor(client_->options().idle_check_after);
   // The server closed the old connection while the client was idle: the client notices before
   // sending, so the caller does not see the restart at all.
   absl::StatusOr<RedisReply> reply = client_->Command({"GET", "k"});
   ASSERT_TRUE(reply.ok()) << reply.status();
   EXPECT_EQ(*reply, RedisReply::String("v"));
+  EXPECT_EQ(client_->stats().connection_losses, 1);
+}
+
+// A connection in steady use is not checked before each call (RedisOptions::idle_check_after):
+// a restart between two close calls fails at most the first one, and the next reconnects.
+TEST_F(RedisClientTest, ARestartDuringSteadyUseFailsAtMostOneCall) {
+  Must({"SET", "k", "v"});
+  ASSERT_TRUE(server_->Stop().ok());
+  ASSERT_TRUE(server_->Restart().ok());
+  absl::StatusOr<RedisReply> first = client_->Command({"GET", "k"});
+  if (!first.ok()) {
+    EXPECT_EQ(first.status().code(), absl::StatusCode::kUnavailable) << first.status();
+  }
+  absl::StatusOr<RedisReply> second = client_->Command({"GET", "k"});
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(*second, RedisReply::String("v"));
   EXPECT_EQ(client_->stats().connection_losses, 1);
 }
 
@@ -433,6 +450,7 @@ TEST_F(RedisAuthTest, RightPasswordWorksAndIsSentAgainAfterReconnect) {
 
   server_->Kill9();
   ASSERT_TRUE(server_->Restart().ok());
+  absl::SleepFor(options.idle_check_after);  // idle: the client notices the close before a call
   absl::StatusOr<RedisReply> after = (*client)->Command({"GET", "k"});
   ASSERT_TRUE(after.ok()) << after.status();
   EXPECT_EQ(*after, RedisReply::String("v"));  // not -NOAUTH: AUTH was sent on the new connection

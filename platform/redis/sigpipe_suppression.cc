@@ -6,18 +6,30 @@
 #include <ctime>
 
 namespace orderplatform::redis {
+namespace {
+
+bool SigpipeIgnoredProcessWide() {
+  struct sigaction current {};
+  return sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_IGN;
+}
+
+}  // namespace
 
 ScopedSigpipeSuppression::ScopedSigpipeSuppression() {
+  // Asked once per thread: the disposition is process-wide and set at start-up.
+  thread_local const bool ignored = SigpipeIgnoredProcessWide();
+  if (ignored) return;
   sigemptyset(&sigpipe_);
   sigaddset(&sigpipe_, SIGPIPE);
   sigset_t pending;
   sigpending(&pending);
   was_pending_ = sigismember(&pending, SIGPIPE) == 1;
-  if (!was_pending_) pthread_sigmask(SIG_BLOCK, &sigpipe_, &old_mask_);
+  active_ = !was_pending_;
+  if (active_) pthread_sigmask(SIG_BLOCK, &sigpipe_, &old_mask_);
 }
 
 ScopedSigpipeSuppression::~ScopedSigpipeSuppression() {
-  if (was_pending_) return;
+  if (!active_) return;
   const int saved_errno = errno;
   sigset_t pending;
   sigpending(&pending);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <thread>
 
 #include "gtest/gtest.h"
 
@@ -60,6 +61,37 @@ TEST(ScopedSigpipeSuppressionTest, KeepsACallersBlockedSigpipeBlocked) {
   { ScopedSigpipeSuppression no_sigpipe; }
   EXPECT_TRUE(SigpipeIsBlocked());
   pthread_sigmask(SIG_SETMASK, &original, nullptr);
+}
+
+// The services ignore SIGPIPE process-wide; then a suppression touches no signal mask (it runs
+// around every Redis write). Run on new threads: each thread asks once and remembers.
+TEST(ScopedSigpipeSuppressionTest, DoesNothingWhenTheProcessIgnoresSigpipe) {
+  struct sigaction ignore {};
+  ignore.sa_handler = SIG_IGN;
+  struct sigaction original {};
+  ASSERT_EQ(sigaction(SIGPIPE, &ignore, &original), 0);
+  bool blocked_inside = true;
+  int write_errno = 0;
+  std::thread([&] {
+    int sockets[2];
+    ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sockets), 0);
+    close(sockets[1]);
+    ScopedSigpipeSuppression no_sigpipe;
+    blocked_inside = SigpipeIsBlocked();
+    // Still no death: the process ignores SIGPIPE, so the write just fails.
+    if (write(sockets[0], "x", 1) == -1) write_errno = errno;
+    close(sockets[0]);
+  }).join();
+  sigaction(SIGPIPE, &original, nullptr);
+  EXPECT_FALSE(blocked_inside);
+  EXPECT_EQ(write_errno, EPIPE);
+  // A thread that asks after the default is back suppresses again.
+  bool blocked_after = false;
+  std::thread([&] {
+    ScopedSigpipeSuppression no_sigpipe;
+    blocked_after = SigpipeIsBlocked();
+  }).join();
+  EXPECT_TRUE(blocked_after);
 }
 
 }  // namespace
