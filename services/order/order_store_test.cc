@@ -291,16 +291,43 @@ TEST_F(OrderStoreTest, UpdateBatchDecidesAgainWhenAWatchedOrderChangesAndLosesNo
   EXPECT_EQ(o2.order.currency(), "CHF");  // the other writer's change was read, not overwritten
 }
 
+// A connection the server closed between WATCH and MULTI, noticed at once (the connection was in
+// use moments ago, RedisOptions::idle_check_after): the EXEC is not sent unwatched; the update
+// fails UNAVAILABLE with nothing written, and the caller's retry applies it.
+TEST_F(OrderStoreTest, AConnectionLostBetweenWatchAndExecFailsTheUpdateWithoutWriting) {
+  ASSERT_TRUE(store_->Create(NewOrderRecord(Request("req-1"), "o-1", 1000)).ok());
+  int attempts = 0;
+  OrderStore::Decide decide =
+      [&](const OrderRecord& current) -> absl::StatusOr<std::optional<OrderStore::Change>> {
+    if (++attempts == 1) {
+      // Closes every connection but this test's own, the leased one included.
+      EXPECT_TRUE(raw_->Command({"CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"}).ok());
+      absl::SleepFor(absl::Milliseconds(50));  // let the close reach the client's socket
+    }
+    OrderStore::Change change{.record = current};
+    change.record.order.set_amount_cents(7);
+    return std::optional<OrderStore::Change>(std::move(change));
+  };
+  auto failed = store_->Update("o-1", decide);
+  EXPECT_EQ(failed.status().code(), absl::StatusCode::kUnavailable) << failed.status();
+  EXPECT_EQ(store_->Get("o-1")->order.amount_cents(), 4200);
+  auto retried = store_->Update("o-1", decide);
+  ASSERT_TRUE(retried.ok()) << retried.status();
+  EXPECT_EQ(store_->Get("o-1")->order.amount_cents(), 7);
+  EXPECT_EQ(counters_.reconnects_in_transaction.load(), 0);
+}
+
 // The documented gap (redis_session_pool.h): a connection the server closed between WATCH and
-// MULTI is reopened by RedisClient, and the EXEC then runs unwatched. It is detected and counted.
+// MULTI and left idle for longer than idle_check_after is reopened by RedisClient, and the EXEC
+// then runs unwatched. It is detected and counted.
 TEST_F(OrderStoreTest, AReconnectBetweenWatchAndExecIsDetectedAndCounted) {
   ASSERT_TRUE(store_->Create(NewOrderRecord(Request("req-1"), "o-1", 1000)).ok());
   auto updated = store_->Update(
       "o-1", [&](const OrderRecord& current) -> absl::StatusOr<std::optional<OrderStore::Change>> {
         if (counters_.reconnects_in_transaction.load() == 0) {
-          // Closes every connection but this test's own, the leased one included.
           EXPECT_TRUE(raw_->Command({"CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"}).ok());
-          absl::SleepFor(absl::Milliseconds(100));  // let the close reach the client's socket
+          // Idle past idle_check_after: the client checks the connection and reopens it.
+          absl::SleepFor(redis::RedisOptions().idle_check_after + absl::Milliseconds(100));
         }
         OrderStore::Change change{.record = current};
         change.record.order.set_amount_cents(7);

@@ -11,10 +11,13 @@
 //   (*session)->Pipeline({{"WATCH", key}, {"HGETALL", key}});
 //   ...                                                    // returned when `session` goes away
 //
-// Remaining gap (see docs/ORDER_SERVICE.md): RedisClient reconnects by itself when it finds its
-// idle connection closed by the server, and would then run the MULTI..EXEC on a fresh, unwatched
-// connection. Callers detect it afterwards through stats().connects (order_store.cc counts and
-// logs it); closing it needs a RedisClient call that runs WATCH..EXEC without reconnecting.
+// Remaining gap (see docs/ORDER_SERVICE.md): RedisClient reconnects by itself when it finds a
+// connection that sat idle for idle_check_after (200 ms) closed by the server, and would then
+// run the MULTI..EXEC on a fresh, unwatched connection. A check-and-set is never idle that long
+// between WATCH and EXEC (a connection closed in between fails the EXEC with UNAVAILABLE and the
+// caller retries), but a stalled process could be. Callers detect it afterwards through
+// stats().connects (order_store.cc counts and logs it); closing it fully needs a RedisClient call
+// that runs WATCH..EXEC without reconnecting.
 #ifndef ORDERPLATFORM_SERVICES_ORDER_REDIS_SESSION_POOL_H_
 #define ORDERPLATFORM_SERVICES_ORDER_REDIS_SESSION_POOL_H_
 
