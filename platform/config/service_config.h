@@ -2,11 +2,11 @@
 //
 // Every service takes --kafka_brokers, --redis, --grpc_port and --metrics_port; where a flag is
 // not given on the command line, KAFKA_BROKERS, REDIS_ADDR, GRPC_PORT and METRICS_PORT are read
-// instead. The flags are defined once here so that the three services cannot drift apart. So are the security settings (see
-// docs/RELIABILITY.md, "Security"): gRPC TLS files, librdkafka settings for SASL/SSL, the Redis
-// password and the admin token, each with an environment fallback. The three secrets are best
-// given through the environment (REDIS_PASSWORD, ADMIN_TOKEN, KAFKA_CONFIG): command lines are
-// visible to every user of the machine.
+// instead. The flags are defined once here so that the three services cannot drift apart. So
+// are the security settings (see docs/RELIABILITY.md, "Security"): gRPC TLS files, librdkafka
+// settings for SASL/SSL, the Redis password and the admin token, each with an environment
+// fallback. The three secrets are best given through the environment (REDIS_PASSWORD,
+// ADMIN_TOKEN, KAFKA_CONFIG): command lines are visible to every user of the machine.
 //
 //   absl::ParseCommandLine(argc, argv);
 //   HideSecretFlagValues(argc, argv);
