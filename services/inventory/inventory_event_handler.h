@@ -9,11 +9,16 @@
 // error (INTERNAL: corrupt data or a bug) also goes to the .dlq with the error, so one poisoned
 // order cannot block its partition; Redis unavailable fails the whole batch with UNAVAILABLE and
 // the consumer re-delivers it after a backoff (every command is idempotent).
+//
+// Each message is counted in orderplatform_events_handled_total (kafka/event_metrics.h) with the
+// outcome the store reported: applied (the script changed state), duplicate (it answered with the
+// stored outcome), ignored, dead_lettered or retried.
 #ifndef ORDERPLATFORM_SERVICES_INVENTORY_INVENTORY_EVENT_HANDLER_H_
 #define ORDERPLATFORM_SERVICES_INVENTORY_INVENTORY_EVENT_HANDLER_H_
 
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -21,6 +26,8 @@
 #include "absl/types/span.h"
 #include "orderplatform/v1/events.pb.h"
 #include "platform/kafka/consumer.h"
+#include "platform/kafka/event_metrics.h"
+#include "platform/metrics/registry.h"
 #include "services/inventory/reservation_store.h"
 
 namespace orderplatform::inventory {
@@ -29,6 +36,8 @@ struct InventoryHandlerOptions {
   absl::Duration reservation_ttl = absl::Minutes(15);
   // Milliseconds since the epoch; replaceable so tests and the simulator control time.
   std::function<int64_t()> now_ms;
+  // Where orderplatform_events_handled_total goes; null: not recorded. Must outlive the handler.
+  metrics::Registry* metrics = nullptr;
 };
 
 class InventoryEventHandler : public kafka::BatchHandler {
@@ -39,12 +48,20 @@ class InventoryEventHandler : public kafka::BatchHandler {
       absl::Span<const kafka::ConsumedMessage> batch) override;
 
  private:
-  // Appends the outcome of one message to `out`; UNAVAILABLE stops the batch.
+  // What one message was, and what came of it, for the metrics.
+  struct HandledAs {
+    std::string type;  // the event's payload name, or kafka::kInvalidEventType
+    kafka::EventOutcome outcome = kafka::EventOutcome::kIgnored;
+  };
+
+  // Appends the outcome of one message to `out` and says what it was in `handled`;
+  // UNAVAILABLE stops the batch.
   absl::Status HandleOne(const kafka::ConsumedMessage& message,
-                         std::vector<kafka::OutgoingMessage>* out);
+                         std::vector<kafka::OutgoingMessage>* out, HandledAs* handled);
 
   ReservationStore* store_;
   InventoryHandlerOptions options_;
+  kafka::EventMetrics events_;
 };
 
 // An inventory.v1 message for `event` (key = order id).

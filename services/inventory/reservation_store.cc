@@ -1,10 +1,12 @@
 #include "services/inventory/reservation_store.h"
 
+#include <optional>
 #include <utility>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
 #include "lua/lua_scripts.h"
 
 namespace orderplatform::inventory {
@@ -41,10 +43,6 @@ const LuaScript& StockGetScript() {
   return *script;
 }
 
-absl::Status ScriptError(absl::string_view script, const RedisReply& reply) {
-  return absl::InternalError(absl::StrCat(script, ".lua failed: ", reply.DebugString()));
-}
-
 // Element `i` of an array reply as text or integer.
 std::string Text(const RedisReply& reply, size_t i) {
   if (i >= reply.elements.size()) return "";
@@ -65,9 +63,9 @@ CancelReason ReasonFromName(absl::string_view name) {
   return reason;
 }
 
-absl::StatusOr<StockLevel> StockFromReply(const std::string& sku, const RedisReply& reply,
-                                          absl::string_view script) {
-  if (!reply.is_array() || reply.elements.size() != 3) return ScriptError(script, reply);
+// A stock_set/stock_get reply as a level; nullopt when it has not the three numbers.
+std::optional<StockLevel> StockFromReply(const std::string& sku, const RedisReply& reply) {
+  if (!reply.is_array() || reply.elements.size() != 3) return std::nullopt;
   StockLevel level;
   level.set_sku(sku);
   level.set_available(Number(reply, 0));
@@ -102,8 +100,44 @@ absl::StatusOr<std::vector<OrderLine>> LinesFromFields(const RedisReply& skus,
 }  // namespace
 
 ReservationStore::ReservationStore(redis::RedisClient* redis, InventoryKeys keys,
-                                   absl::Duration retention)
-    : redis_(redis), keys_(std::move(keys)), retention_ms_(absl::ToInt64Milliseconds(retention)) {}
+                                   absl::Duration retention, metrics::Registry* metrics)
+    : redis_(redis), keys_(std::move(keys)), retention_ms_(absl::ToInt64Milliseconds(retention)) {
+  if (metrics == nullptr) return;
+  script_duration_ = &metrics->AddHistogram(
+      "orderplatform_lua_script_duration_seconds",
+      "Round trip of one inventory Lua script call (EVALSHA, with SCRIPT LOAD after NOSCRIPT), "
+      "by script.",
+      {"script"}, metrics::kLatencyBucketsSeconds);
+  script_errors_ = &metrics->AddCounter(
+      "orderplatform_lua_script_errors_total",
+      "Inventory Lua script calls that failed, by script and reason: unavailable (Redis gave no "
+      "reply), error_reply (the script raised: corrupt data or a bug; the message goes to the "
+      ".dlq), unexpected_reply (a reply the service cannot read: script and binary disagree).",
+      {"script", "reason"});
+}
+
+absl::StatusOr<RedisReply> ReservationStore::RunScript(const LuaScript& script,
+                                                       const std::vector<std::string>& keys,
+                                                       const std::vector<std::string>& args) {
+  const absl::Time start = absl::Now();
+  absl::StatusOr<RedisReply> reply = redis_->EvalSha(script, keys, args);
+  if (script_duration_ != nullptr) {
+    script_duration_->WithLabels({script.name}).ObserveDuration(absl::Now() - start);
+    if (!reply.ok()) {
+      script_errors_->WithLabels({script.name, "unavailable"}).Increment();
+    } else if (reply->is_error()) {
+      script_errors_->WithLabels({script.name, "error_reply"}).Increment();
+    }
+  }
+  return reply;
+}
+
+absl::Status ReservationStore::ScriptError(absl::string_view script, const RedisReply& reply) {
+  if (script_errors_ != nullptr && !reply.is_error()) {
+    script_errors_->WithLabels({script, "unexpected_reply"}).Increment();
+  }
+  return absl::InternalError(absl::StrCat(script, ".lua failed: ", reply.DebugString()));
+}
 
 absl::StatusOr<ReserveOutcome> ReservationStore::Reserve(const std::string& order_id,
                                                          const std::vector<OrderLine>& lines,
@@ -116,7 +150,7 @@ absl::StatusOr<ReserveOutcome> ReservationStore::Reserve(const std::string& orde
     args.push_back(line.sku());
     args.push_back(absl::StrCat(line.quantity()));
   }
-  absl::StatusOr<RedisReply> reply = redis_->EvalSha(ReserveScript(), keys, args);
+  absl::StatusOr<RedisReply> reply = RunScript(ReserveScript(), keys, args);
   if (!reply.ok()) return reply.status();
   if (!reply->is_array() || reply->elements.empty()) return ScriptError("reserve", *reply);
   ReserveOutcome outcome;
@@ -159,7 +193,7 @@ absl::StatusOr<CloseOutcome> ReservationStore::RunCloseScript(const LuaScript& s
     keys.push_back(keys_.Stock(line.sku()));
     args.push_back(line.sku());
   }
-  absl::StatusOr<RedisReply> reply = redis_->EvalSha(script, keys, args);
+  absl::StatusOr<RedisReply> reply = RunScript(script, keys, args);
   if (!reply.ok()) return reply.status();
   if (!reply->is_array() || reply->elements.empty()) return ScriptError(script.name, *reply);
 
@@ -214,7 +248,9 @@ absl::StatusOr<std::vector<ExpiredReservation>> ReservationStore::ExpireDue(int6
   std::vector<ExpiredReservation> candidates;
   for (size_t i = 0; i < due->elements.size(); ++i) {
     const RedisReply& record = (*records)[i];
-    if (!record.is_array() || record.elements.size() != 2) return ScriptError("HMGET", record);
+    if (!record.is_array() || record.elements.size() != 2) {
+      return absl::InternalError(absl::StrCat("HMGET reservation: ", record.DebugString()));
+    }
     absl::StatusOr<std::vector<OrderLine>> lines =
         LinesFromFields(record.elements[0], record.elements[1]);
     if (!lines.ok()) return lines.status();
@@ -228,7 +264,7 @@ absl::StatusOr<std::vector<ExpiredReservation>> ReservationStore::ExpireDue(int6
     }
     candidates.push_back({order_id, *std::move(lines)});
   }
-  absl::StatusOr<RedisReply> reply = redis_->EvalSha(ExpireScript(), keys, args);
+  absl::StatusOr<RedisReply> reply = RunScript(ExpireScript(), keys, args);
   if (!reply.ok()) return reply.status();
   if (!reply->is_array() || reply->elements.size() != 2 * candidates.size()) {
     return ScriptError("expire", *reply);
@@ -264,18 +300,33 @@ absl::Status ReservationStore::MarkAnnounced(const std::vector<std::string>& ord
 
 absl::StatusOr<StockLevel> ReservationStore::SetStock(const std::string& sku, int64_t available) {
   absl::StatusOr<RedisReply> reply =
-      redis_->EvalSha(StockSetScript(), {keys_.Stock(sku)}, {absl::StrCat(available)});
+      RunScript(StockSetScript(), {keys_.Stock(sku)}, {absl::StrCat(available)});
   if (!reply.ok()) return reply.status();
   if (reply->is_error()) {
     return absl::InvalidArgumentError(absl::StrCat("stock_set: ", reply->str));
   }
-  return StockFromReply(sku, *reply, "stock_set");
+  std::optional<StockLevel> level = StockFromReply(sku, *reply);
+  if (!level.has_value()) return ScriptError("stock_set", *reply);
+  return *std::move(level);
 }
 
 absl::StatusOr<StockLevel> ReservationStore::GetStock(const std::string& sku) {
-  absl::StatusOr<RedisReply> reply = redis_->EvalSha(StockGetScript(), {keys_.Stock(sku)}, {});
+  absl::StatusOr<RedisReply> reply = RunScript(StockGetScript(), {keys_.Stock(sku)}, {});
   if (!reply.ok()) return reply.status();
-  return StockFromReply(sku, *reply, "stock_get");
+  std::optional<StockLevel> level = StockFromReply(sku, *reply);
+  if (!level.has_value()) return ScriptError("stock_get", *reply);
+  return *std::move(level);
+}
+
+absl::StatusOr<ReservationCounts> ReservationStore::CountReservations() {
+  absl::StatusOr<std::vector<RedisReply>> replies =
+      redis_->Pipeline({{"ZCARD", keys_.Deadlines()}, {"ZCARD", keys_.ExpiryOutbox()}});
+  if (!replies.ok()) return replies.status();
+  if (replies->size() != 2 || !(*replies)[0].is_integer() || !(*replies)[1].is_integer()) {
+    return absl::InternalError("ZCARD of the reservation indexes did not answer integers");
+  }
+  return ReservationCounts{.open = (*replies)[0].integer,
+                           .unannounced_expiries = (*replies)[1].integer};
 }
 
 }  // namespace orderplatform::inventory

@@ -5,7 +5,10 @@
 // as INTERNAL (a bug or corrupt data: the message goes to the .dlq instead of blocking its
 // partition forever).
 //
-//   ReservationStore store(&redis, InventoryKeys(), absl::Hours(24 * 7));
+// Every script call is timed (orderplatform_lua_script_duration_seconds{script}) and its failures
+// counted (orderplatform_lua_script_errors_total{script,reason}) when a registry is given.
+//
+//   ReservationStore store(&redis, InventoryKeys(), absl::Hours(24 * 7), &registry);
 //   absl::StatusOr<ReserveOutcome> r = store.Reserve("o-1", lines, now_ms, now_ms + ttl_ms);
 //   absl::StatusOr<CloseOutcome> c = store.Commit("o-1", now_ms);
 #ifndef ORDERPLATFORM_SERVICES_INVENTORY_RESERVATION_STORE_H_
@@ -19,17 +22,26 @@
 #include "absl/time/time.h"
 #include "orderplatform/v1/inventory_service.pb.h"
 #include "orderplatform/v1/types.pb.h"
+#include "platform/metrics/registry.h"
 #include "platform/redis/client.h"
 #include "services/inventory/inventory_keys.h"
 #include "services/inventory/reservation_outcomes.h"
 
 namespace orderplatform::inventory {
 
+// Sizes of the inventory's indexes, read for the metrics at scrape time.
+struct ReservationCounts {
+  int64_t open = 0;                  // reservations waiting for payment (the deadlines index)
+  int64_t unannounced_expiries = 0;  // expired, StockReleased not acknowledged yet (the outbox)
+};
+
 class ReservationStore {
  public:
   // `retention` is how long a closed reservation record is kept: it must outlive the replay
   // horizon (Kafka retention), or a very late replay of OrderPlaced would reserve again.
-  ReservationStore(redis::RedisClient* redis, InventoryKeys keys, absl::Duration retention);
+  // `metrics` may be null (no script metrics) and must outlive the store.
+  ReservationStore(redis::RedisClient* redis, InventoryKeys keys, absl::Duration retention,
+                   metrics::Registry* metrics = nullptr);
 
   // `lines` must be normalized (distinct SKUs; events::NormalizeLines).
   absl::StatusOr<ReserveOutcome> Reserve(const std::string& order_id,
@@ -50,7 +62,19 @@ class ReservationStore {
   absl::StatusOr<orderplatform::v1::StockLevel> SetStock(const std::string& sku, int64_t available);
   absl::StatusOr<orderplatform::v1::StockLevel> GetStock(const std::string& sku);
 
+  // ZCARD of the deadlines index and of the expiry outbox, in one round trip.
+  absl::StatusOr<ReservationCounts> CountReservations();
+
  private:
+  // EVALSHA, timed and its failures counted: UNAVAILABLE (no reply) and error replies (the
+  // script raised: corrupt data or a bug).
+  absl::StatusOr<redis::RedisReply> RunScript(const redis::LuaScript& script,
+                                              const std::vector<std::string>& keys,
+                                              const std::vector<std::string>& args);
+  // INTERNAL for a reply the caller cannot read; counted as unexpected_reply unless it is an
+  // error reply (RunScript counted that already).
+  absl::Status ScriptError(absl::string_view script, const redis::RedisReply& reply);
+
   // The reservation's SKUs and quantities (empty when there is no record).
   absl::StatusOr<std::vector<orderplatform::v1::OrderLine>> ReadLines(const std::string& order_id);
   absl::StatusOr<CloseOutcome> RunCloseScript(const redis::LuaScript& script,
@@ -61,6 +85,8 @@ class ReservationStore {
   redis::RedisClient* redis_;
   InventoryKeys keys_;
   int64_t retention_ms_;
+  metrics::Family<metrics::Histogram>* script_duration_ = nullptr;
+  metrics::Family<metrics::Counter>* script_errors_ = nullptr;
 };
 
 }  // namespace orderplatform::inventory
