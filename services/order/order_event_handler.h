@@ -16,6 +16,11 @@
 // check-and-set that kept losing (ABORTED), fails the batch: the consumer backs off and hands
 // the same messages over again, and nothing goes to the DLQ. A stored record that does not parse
 // (INTERNAL) sends that one message to the DLQ with the reason, so it cannot block its partition.
+//
+// Each message is counted in orderplatform_events_handled_total (kafka/event_metrics.h): applied
+// (the status advanced), duplicate (the projection already held the fact, or a terminal outcome
+// was announced again), ignored (no status to move, an unknown order, a contradicting terminal
+// fact), dead_lettered or retried.
 #ifndef ORDERPLATFORM_SERVICES_ORDER_ORDER_EVENT_HANDLER_H_
 #define ORDERPLATFORM_SERVICES_ORDER_ORDER_EVENT_HANDLER_H_
 
@@ -29,6 +34,8 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "platform/kafka/consumer.h"
+#include "platform/kafka/event_metrics.h"
+#include "platform/metrics/registry.h"
 #include "services/order/order_counters.h"
 #include "services/order/order_projection.h"
 #include "services/order/order_store.h"
@@ -37,6 +44,8 @@ namespace orderplatform::order {
 
 struct OrderHandlerOptions {
   std::function<int64_t()> now_ms;  // default: wall clock
+  // Where orderplatform_events_handled_total goes; null: not recorded. Must outlive the handler.
+  metrics::Registry* metrics = nullptr;
 };
 
 class OrderEventHandler : public kafka::BatchHandler {
@@ -47,18 +56,29 @@ class OrderEventHandler : public kafka::BatchHandler {
       absl::Span<const kafka::ConsumedMessage> batch) override;
 
  private:
-  // Applies one fact to the order (check-and-set); returns the outcome event to produce, if any.
-  // NOT_FOUND for an unknown order.
-  absl::StatusOr<std::optional<orderplatform::v1::OrderEvent>> ApplyFact(
-      const std::string& order_id, const StatusFact& fact);
-  // Appends what one message produces (an outcome or a dead letter) to `out`; an error that is
-  // not the message's fault (UNAVAILABLE, ABORTED) stops the batch.
+  // What one message was, and what came of it, for the metrics.
+  struct HandledAs {
+    std::string type;  // the event's payload name, or kafka::kInvalidEventType
+    kafka::EventOutcome outcome = kafka::EventOutcome::kIgnored;
+  };
+  struct Applied {
+    Projection::Kind kind = Projection::Kind::kUnchanged;
+    std::optional<orderplatform::v1::OrderEvent> outcome;  // to produce, if any
+  };
+
+  // Applies one fact to the order (check-and-set): what the projection did, and the outcome
+  // event to produce, if any. NOT_FOUND for an unknown order.
+  absl::StatusOr<Applied> ApplyFact(const std::string& order_id, const StatusFact& fact);
+  // Appends what one message produces (an outcome or a dead letter) to `out` and says what it
+  // was in `handled`; an error that is not the message's fault (UNAVAILABLE, ABORTED) stops the
+  // batch.
   absl::Status HandleOne(const kafka::ConsumedMessage& message,
-                         std::vector<kafka::OutgoingMessage>* out);
+                         std::vector<kafka::OutgoingMessage>* out, HandledAs* handled);
 
   OrderStore* store_;
   OrderCounters* counters_;
   OrderHandlerOptions options_;
+  kafka::EventMetrics events_;
 };
 
 }  // namespace orderplatform::order

@@ -40,7 +40,8 @@ kafka::OutgoingMessage PaymentMessage(const PaymentEvent& event) {
 
 PaymentEventHandler::PaymentEventHandler(PaymentLedger* ledger, BehaviorStore* behaviors,
                                          PaymentHandlerOptions options)
-    : ledger_(ledger), behaviors_(behaviors), options_(std::move(options)) {
+    : ledger_(ledger), behaviors_(behaviors), options_(std::move(options)),
+      events_(options_.metrics) {
   if (!options_.now_ms) options_.now_ms = [] { return absl::ToUnixMillis(absl::Now()); };
   if (!options_.sleep) options_.sleep = [](absl::Duration d) { absl::SleepFor(d); };
 }
@@ -55,9 +56,15 @@ absl::StatusOr<std::vector<kafka::OutgoingMessage>> PaymentEventHandler::Handle(
   Batch state;
   state.out.reserve(batch.size());
   for (const kafka::ConsumedMessage& message : batch) {
+    state.type.clear();
+    state.outcome = kafka::EventOutcome::kIgnored;
     absl::Status status = HandleOne(message, &state);
-    if (status.ok()) continue;
+    if (status.ok()) {
+      events_.Record(message.topic, state.type, state.outcome);
+      continue;
+    }
     if (absl::IsUnavailable(status) || absl::IsAborted(status) || !state.behavior_status.ok()) {
+      events_.Record(message.topic, state.type, kafka::EventOutcome::kRetried);
       // Retrying later can succeed; a dead letter would lose a payment decision for good.
       log::LogWarn("payment_batch_failed", {{"topic", message.topic},
                                             {"partition", message.partition},
@@ -75,6 +82,7 @@ absl::StatusOr<std::vector<kafka::OutgoingMessage>> PaymentEventHandler::Handle(
                                              {"error", status.message()}});
     state.out.push_back(kafka::MakeDeadLetter(message, status.message()));
     ++state.counts.dead_letters;
+    events_.Record(message.topic, state.type, kafka::EventOutcome::kDeadLettered);
   }
   absl::MutexLock lock(&stats_mu_);
   Merge(state.counts, &stats_);
@@ -91,9 +99,12 @@ absl::Status PaymentEventHandler::HandleOne(const kafka::ConsumedMessage& messag
   if (parsed.events.empty()) {
     batch->counts.dead_letters += static_cast<int64_t>(parsed.dead_letters.size());
     for (kafka::OutgoingMessage& dead : parsed.dead_letters) batch->out.push_back(std::move(dead));
+    batch->type = std::string(kafka::kInvalidEventType);
+    batch->outcome = kafka::EventOutcome::kDeadLettered;
     return absl::OkStatus();
   }
   const InventoryEvent& event = parsed.events.front().event;
+  batch->type = events::EventType(event);
   PaymentCommand command = DecideInventoryEvent(event);
   if (const auto* pay = std::get_if<PayCommand>(&command)) {
     return Pay(event.envelope(), *pay, batch);
@@ -127,6 +138,7 @@ absl::Status PaymentEventHandler::Pay(const Envelope& cause, const PayCommand& c
     std::optional<PaymentEvent> event = DecisionEvent(cause, **existing);
     if (!event.has_value()) return absl::InternalError("ledger entry without a decision");
     ++batch->counts.reannounced;
+    batch->outcome = kafka::EventOutcome::kDuplicate;
     batch->out.push_back(PaymentMessage(*event));
     return absl::OkStatus();
   }
@@ -137,6 +149,7 @@ absl::Status PaymentEventHandler::Pay(const Envelope& cause, const PayCommand& c
   if (decision.answer == PaymentAnswer::kNoAnswer) {
     // Nothing recorded: the reservation expires, and its StockReleased finds nothing to refund.
     ++batch->counts.no_answer;
+    batch->outcome = kafka::EventOutcome::kIgnored;
     log::LogInfo("payment_no_answer", {{"order_id", order_id}});
     return absl::OkStatus();
   }
@@ -152,10 +165,13 @@ absl::Status PaymentEventHandler::Pay(const Envelope& cause, const PayCommand& c
   if (!event.has_value()) return absl::InternalError("ledger entry without a decision");
   if (!recorded->recorded_now) {
     ++batch->counts.reannounced;  // another instance decided first; its decision stands
+    batch->outcome = kafka::EventOutcome::kDuplicate;
   } else if (recorded->entry.state == orderplatform::v1::DECLINED) {
     ++batch->counts.declined;
+    batch->outcome = kafka::EventOutcome::kApplied;
   } else {
     ++batch->counts.authorized;
+    batch->outcome = kafka::EventOutcome::kApplied;
   }
   log::LogInfo("payment_decided",
                {{"order_id", order_id},
@@ -175,19 +191,35 @@ absl::Status PaymentEventHandler::Refund(const Envelope& cause, const RefundComm
       outcome->entry.has_value() ? RefundEvent(cause, *outcome->entry) : std::nullopt;
   if (!event.has_value()) {
     ++batch->counts.nothing_to_refund;
+    batch->outcome = kafka::EventOutcome::kIgnored;
     return absl::OkStatus();
   }
   // Announced again when it was REFUNDED already: a crash between the ledger write and the
   // produce is healed by the re-delivery, and the duplicate has the same event id.
   if (outcome->refunded_now) {
     ++batch->counts.refunded;
+    batch->outcome = kafka::EventOutcome::kApplied;
     log::LogInfo("payment_refunded",
                  {{"order_id", command.order_id}, {"amount_cents", outcome->entry->amount_cents}});
   } else {
     ++batch->counts.refund_reannounced;
+    batch->outcome = kafka::EventOutcome::kDuplicate;
   }
   batch->out.push_back(PaymentMessage(*event));
   return absl::OkStatus();
+}
+
+metrics::CollectorHandle ExportPaymentCounters(metrics::Registry* registry,
+                                               const PaymentEventHandler* handler) {
+  return registry->AddCollector([handler](std::vector<metrics::FamilySnapshot>* out) {
+    ForEachCounter(handler->stats(), [out](const char* name, const char* help, int64_t value) {
+      metrics::FamilySnapshot family{.name = absl::StrCat("orderplatform_payment_", name, "_total"),
+                                     .help = help,
+                                     .type = metrics::MetricType::kCounter};
+      family.samples.push_back({.value = static_cast<double>(value)});
+      out->push_back(std::move(family));
+    });
+  });
 }
 
 }  // namespace orderplatform::payment
