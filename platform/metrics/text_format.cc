@@ -101,8 +101,14 @@ std::string FormatValue(double value) {
   if (std::isnan(value)) return "NaN";
   if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
   // Shortest round-trip text: exact for counts, and no "0.10000000000000001" noise for sums.
-  char buffer[64];
-  std::to_chars_result result = std::to_chars(buffer, buffer + sizeof(buffer), value);
+  // Plain decimals from 1e-4 on, as Prometheus' own clients write bucket bounds: an `le` label
+  // is matched as text, so "1e-04" and "0.0001" would be two different buckets to a query.
+  const double magnitude = std::fabs(value);
+  const std::chars_format format = magnitude == 0 || (magnitude >= 1e-4 && magnitude < 1e21)
+                                       ? std::chars_format::fixed
+                                       : std::chars_format::scientific;
+  char buffer[400];  // fixed notation of a value below 1e21 needs at most ~330 characters
+  std::to_chars_result result = std::to_chars(buffer, buffer + sizeof(buffer), value, format);
   return std::string(buffer, result.ptr);
 }
 

@@ -25,6 +25,10 @@ TEST(FormatValueTest, ShortestTextThatParsesBack) {
   EXPECT_EQ(FormatValue(0.25), "0.25");
   EXPECT_EQ(FormatValue(0.1 + 0.2), "0.30000000000000004");
   EXPECT_EQ(FormatValue(1e21), "1e+21");
+  EXPECT_EQ(FormatValue(1e20), "100000000000000000000");
+  EXPECT_EQ(FormatValue(0.0001), "0.0001");  // bucket bounds as Prometheus' clients write them
+  EXPECT_EQ(FormatValue(0.00025), "0.00025");
+  EXPECT_EQ(FormatValue(0.00001), "1e-05");
   EXPECT_EQ(FormatValue(9007199254740992.0), "9007199254740992");
 }
 
