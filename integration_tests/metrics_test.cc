@@ -154,7 +154,8 @@ TEST_F(MetricsTest, ServicesExportWhatTheSagaDidAndPromtoolAcceptsIt) {
   EXPECT_EQ(e.Sum("orderplatform_lua_script_duration_seconds_count", {{"script", "reserve"}}), 5);
   EXPECT_EQ(e.Sum("orderplatform_lua_script_duration_seconds_count", {{"script", "commit"}}), 2);
   EXPECT_EQ(e.Sum("orderplatform_lua_script_duration_seconds_count", {{"script", "release"}}), 1);
-  EXPECT_EQ(e.Count("orderplatform_lua_script_errors_total"), 0);
+  EXPECT_EQ(e.Count("orderplatform_lua_script_errors_total"), 18);  // 6 scripts x 3 reasons
+  EXPECT_EQ(e.Sum("orderplatform_lua_script_errors_total"), 0);
   EXPECT_EQ(e.Sum("orderplatform_kafka_consumer_assigned_partitions",
                   {{"group", "orderplatform.inventory"}}),
             6);

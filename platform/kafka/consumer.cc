@@ -450,6 +450,12 @@ void BatchConsumer::RegisterMetrics() {
       "dependency such as Redis is down) or produce (the broker did not acknowledge the "
       "batch's events in time).",
       {"stage"});
+  // Series at 0 from the start: an alert on increase() would miss the first dead letter or
+  // failure of a series that only appears with it.
+  for (const std::string& topic : options_.topics) {
+    dead_letters_sent_->WithLabels({DeadLetterTopic(topic)});
+  }
+  for (absl::string_view stage : {"handler", "produce"}) batch_failures_->WithLabels({stage});
   collector_ = registry.AddCollector(
       [this](std::vector<metrics::FamilySnapshot>* out) { CollectMetrics(out); });
 }

@@ -114,6 +114,14 @@ ReservationStore::ReservationStore(redis::RedisClient* redis, InventoryKeys keys
       "reply), error_reply (the script raised: corrupt data or a bug; the message goes to the "
       ".dlq), unexpected_reply (a reply the service cannot read: script and binary disagree).",
       {"script", "reason"});
+  // Every series exists from the start at 0: an alert on increase() would miss the first error
+  // of a series that only appears with it.
+  for (const LuaScript* script : {&ReserveScript(), &CommitScript(), &ReleaseScript(),
+                                  &ExpireScript(), &StockSetScript(), &StockGetScript()}) {
+    for (absl::string_view reason : {"unavailable", "error_reply", "unexpected_reply"}) {
+      script_errors_->WithLabels({script->name, reason});
+    }
+  }
 }
 
 absl::StatusOr<RedisReply> ReservationStore::RunScript(const LuaScript& script,
