@@ -539,14 +539,13 @@ TEST_F(ConsumerTest, MetricsShowLagFailuresAndDeadLetters) {
   EXPECT_TRUE(WaitUntil(
       [&] { return value("orderplatform_kafka_consumer_batch_failures_total", {"handler"}) >= 2; },
       absl::Seconds(20)));
-  EXPECT_TRUE(WaitUntil(
-      [&] { return value("orderplatform_kafka_consumer_lag_messages", {"g.metrics", "t", "0"}) == 5; },
-      absl::Seconds(20)));
+  auto lag = [&value] {
+    return value("orderplatform_kafka_consumer_lag_messages", {"g.metrics", "t", "0"});
+  };
+  EXPECT_TRUE(WaitUntil([&] { return lag() == 5; }, absl::Seconds(20)));
 
   redis_down = false;
-  EXPECT_TRUE(WaitUntil(
-      [&] { return value("orderplatform_kafka_consumer_lag_messages", {"g.metrics", "t", "0"}) == 0; },
-      absl::Seconds(20)));
+  EXPECT_TRUE(WaitUntil([&] { return lag() == 0; }, absl::Seconds(20)));
   EXPECT_EQ(value("orderplatform_dlq_messages_total", {"t.dlq"}), 1);  // no double count
   EXPECT_EQ(value("orderplatform_kafka_consumer_batch_failures_total", {"produce"}), 0);
   consumer->Stop();

@@ -118,7 +118,8 @@ TEST(RegistryTest, SeriesBeyondTheBoundAreRefusedAndCounted) {
   ASSERT_NE(m, nullptr);
   EXPECT_EQ(m->samples.size(), 2u);
   EXPECT_EQ(FindSample(*m, {"a"})->value, 2);
-  const FamilySnapshot* refused = FindFamily(families, "orderplatform_metrics_series_refused_total");
+  const FamilySnapshot* refused =
+      FindFamily(families, "orderplatform_metrics_series_refused_total");
   ASSERT_NE(refused, nullptr);
   ASSERT_NE(FindSample(*refused, {"m_total"}), nullptr);
   EXPECT_EQ(FindSample(*refused, {"m_total"})->value, 2);

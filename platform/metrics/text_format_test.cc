@@ -180,7 +180,8 @@ TEST(RenderTextTest, PromtoolAcceptsTheOutput) {
                        .type = MetricType::kGauge,
                        .label_names = {"partition"}};
   gauge.samples.push_back({.label_values = {"0"}, .value = std::nan("")});
-  gauge.samples.push_back({.label_values = {"1"}, .value = -std::numeric_limits<double>::infinity()});
+  gauge.samples.push_back(
+      {.label_values = {"1"}, .value = -std::numeric_limits<double>::infinity()});
   FamilySnapshot histogram{.name = "orderplatform_latency_seconds",
                            .help = "Latency.",
                            .type = MetricType::kHistogram,
