@@ -23,6 +23,9 @@ _LIBRARIES = {
         "absl_time",
     ], []),
     "gmock": (["gmock"], []),
+    # Debian builds cpp-httplib as a shared library with OpenSSL, zlib and brotli support; its
+    # pkg-config flags carry the matching CPPHTTPLIB_* defines, which every user must share.
+    "httplib": (["cpp-httplib"], []),
     "grpc++": (["grpc++", "protobuf"], []),
     "grpc++_reflection": (["grpc++", "protobuf"], ["-lgrpc++_reflection"]),
     "gtest": (["gtest"], []),

@@ -1,6 +1,11 @@
 #include "integration_tests/testenv/service_process.h"
 
+#include <algorithm>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 
 namespace orderplatform::testenv {
 namespace {
@@ -36,6 +41,20 @@ absl::Status ServiceProcess::WaitReady() {
   if (*line != absl::StrCat("grpc_port=", grpc_port_)) {
     return absl::InternalError(absl::StrCat(name_, " printed '", *line, "', expected port ",
                                             grpc_port_));
+  }
+  const std::vector<std::string>& args = process_->spec().args;
+  const bool serves_metrics = std::any_of(args.begin(), args.end(), [](const std::string& arg) {
+    return absl::StartsWith(arg, "--metrics_port=") && arg != "--metrics_port=-1";
+  });
+  if (!serves_metrics) return absl::OkStatus();
+  // Printed before grpc_port=N, so it is there already.
+  absl::StatusOr<std::string> metrics_line =
+      process_->WaitForStdoutLine("metrics_port=", absl::Seconds(5));
+  if (!metrics_line.ok()) return metrics_line.status();
+  absl::string_view port = *metrics_line;
+  if (!absl::ConsumePrefix(&port, "metrics_port=") || !absl::SimpleAtoi(port, &metrics_port_) ||
+      metrics_port_ <= 0) {
+    return absl::InternalError(absl::StrCat(name_, " printed '", *metrics_line, "'"));
   }
   return absl::OkStatus();
 }

@@ -1,5 +1,7 @@
 // One service binary (order, inventory or payment) for a test: started with its flags, ready once
-// it printed grpc_port=N, and restartable on the same port so clients keep their address.
+// it printed grpc_port=N, and restartable on the same port so clients keep their address. Started
+// with --metrics_port=0, it also reads the metrics_port=N the service printed (a new one after
+// each restart).
 //
 //   auto inventory = ServiceProcess::Start("inventory", RunfilePath(
 //       "services/inventory/inventory_service"), {"--kafka_brokers=...", "--redis=..."},
@@ -31,6 +33,8 @@ class ServiceProcess {
 
   int grpc_port() const { return grpc_port_; }
   std::string grpc_address() const;  // "127.0.0.1:PORT"
+  // The port /metrics is served on, or -1 when the service was not started with --metrics_port.
+  int metrics_port() const { return metrics_port_; }
   const std::string& name() const { return name_; }
 
   void Kill9() { process_->Kill9(); }
@@ -51,6 +55,7 @@ class ServiceProcess {
 
   std::string name_;
   int grpc_port_;
+  int metrics_port_ = -1;
   std::unique_ptr<Process> process_;
 };
 

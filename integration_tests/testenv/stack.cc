@@ -49,11 +49,12 @@ absl::StatusOr<std::unique_ptr<Stack>> Stack::Start(StackOptions options) {
   if (!kafka.ok()) return kafka.status();
   stack->kafka_ = *std::move(kafka);
 
-  const std::vector<std::string> common = {
+  std::vector<std::string> common = {
       absl::StrCat("--kafka_brokers=", stack->kafka_->bootstrap()),
       absl::StrCat("--redis=", stack->redis_->address()),
       "--dependency_wait_ms=20000",
   };
+  if (options.metrics) common.push_back("--metrics_port=0");
   auto with = [&common](const std::vector<std::string>& extra) {
     std::vector<std::string> args = common;
     args.insert(args.end(), extra.begin(), extra.end());

@@ -39,6 +39,8 @@ struct StackOptions {
   std::string admin_token;
   // Non-empty: redis-server requires it, and every service gets it through REDIS_PASSWORD.
   std::string redis_password;
+  // Every service serves /metrics on a port of its own (ServiceProcess::metrics_port()).
+  bool metrics = false;
 };
 
 class Stack {

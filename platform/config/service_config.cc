@@ -20,6 +20,10 @@ ABSL_FLAG(std::string, redis, "",
 ABSL_FLAG(int32_t, grpc_port, -1,
           "gRPC listen port; 0 picks a free port and prints grpc_port=N. -1: GRPC_PORT, else the "
           "service's default port.");
+ABSL_FLAG(int32_t, metrics_port, -1,
+          "Port of the Prometheus /metrics HTTP endpoint; 0 picks a free port and prints "
+          "metrics_port=N. -1: METRICS_PORT, else not served (METRICS_PORT=-1 turns it off "
+          "where an image sets it).");
 ABSL_FLAG(std::string, consumer_group, "",
           "Kafka consumer group; empty means the service's default (orderplatform.<service>).");
 ABSL_FLAG(int64_t, dependency_wait_ms, 15000,
@@ -124,6 +128,21 @@ absl::StatusOr<ServiceConfig> LoadServiceConfig(const ServiceDefaults& defaults)
     return absl::InvalidArgumentError(absl::StrCat("invalid gRPC port '", port_text, "'"));
   }
   config.grpc_port = port;
+
+  const int32_t metrics_flag = absl::GetFlag(FLAGS_metrics_port);
+  std::string metrics_text =
+      ResolveSetting(metrics_flag >= 0 ? absl::StrCat(metrics_flag) : "", Env("METRICS_PORT"),
+                     absl::StrCat(kMetricsOff));
+  int metrics_port = 0;
+  if (!absl::SimpleAtoi(metrics_text, &metrics_port) || metrics_port < kMetricsOff ||
+      metrics_port > 65535) {
+    return absl::InvalidArgumentError(absl::StrCat("invalid metrics port '", metrics_text, "'"));
+  }
+  if (metrics_port > 0 && metrics_port == config.grpc_port) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the metrics port and the gRPC port are both ", metrics_port));
+  }
+  config.metrics_port = metrics_port;
 
   config.consumer_group = absl::GetFlag(FLAGS_consumer_group).empty()
                               ? defaults.consumer_group

@@ -1,12 +1,12 @@
 // Service configuration from flags, with the contract's environment fallbacks for containers.
 //
-// Every service takes --kafka_brokers, --redis and --grpc_port; where a flag is not given on the
-// command line, KAFKA_BROKERS, REDIS_ADDR and GRPC_PORT are read instead. The flags are defined
-// once here so that the three services cannot drift apart. So are the security settings (see
-// docs/RELIABILITY.md, "Security"): gRPC TLS files, librdkafka settings for SASL/SSL, the Redis
-// password and the admin token, each with an environment fallback. The three secrets are best
-// given through the environment (REDIS_PASSWORD, ADMIN_TOKEN, KAFKA_CONFIG): command lines are
-// visible to every user of the machine.
+// Every service takes --kafka_brokers, --redis, --grpc_port and --metrics_port; where a flag is
+// not given on the command line, KAFKA_BROKERS, REDIS_ADDR, GRPC_PORT and METRICS_PORT are read
+// instead. The flags are defined once here so that the three services cannot drift apart. So
+// are the security settings (see docs/RELIABILITY.md, "Security"): gRPC TLS files, librdkafka
+// settings for SASL/SSL, the Redis password and the admin token, each with an environment
+// fallback. The three secrets are best given through the environment (REDIS_PASSWORD,
+// ADMIN_TOKEN, KAFKA_CONFIG): command lines are visible to every user of the machine.
 //
 //   absl::ParseCommandLine(argc, argv);
 //   HideSecretFlagValues(argc, argv);
@@ -28,6 +28,7 @@
 ABSL_DECLARE_FLAG(std::string, kafka_brokers);
 ABSL_DECLARE_FLAG(std::string, redis);
 ABSL_DECLARE_FLAG(int32_t, grpc_port);
+ABSL_DECLARE_FLAG(int32_t, metrics_port);
 ABSL_DECLARE_FLAG(std::string, consumer_group);
 ABSL_DECLARE_FLAG(int64_t, dependency_wait_ms);
 ABSL_DECLARE_FLAG(std::string, kafka_config);
@@ -45,10 +46,16 @@ struct ServiceDefaults {
   int grpc_port = 0;           // used when neither --grpc_port nor GRPC_PORT is given
 };
 
+// ServiceConfig::metrics_port when /metrics is not served.
+inline constexpr int kMetricsOff = -1;
+
 struct ServiceConfig {
   std::string kafka_brokers;   // "host:port[,host:port...]"
   std::string redis_address;   // "host:port"
   int grpc_port = 0;           // 0: pick a free port and print grpc_port=N
+  // Prometheus /metrics over HTTP. kMetricsOff (the default): not served, so several instances
+  // on one machine never collide on a fixed port; 0: pick a free port and print metrics_port=N.
+  int metrics_port = kMetricsOff;
   std::string consumer_group;
   absl::Duration dependency_wait;  // how long a dependency may be unreachable at start-up
 

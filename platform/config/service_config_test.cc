@@ -70,6 +70,44 @@ TEST(LoadServiceConfigTest, RejectsMalformedPort) {
   unsetenv("GRPC_PORT");
 }
 
+TEST(LoadServiceConfigTest, MetricsAreOffWithoutFlagOrEnv) {
+  unsetenv("METRICS_PORT");
+  absl::StatusOr<ServiceConfig> config = LoadServiceConfig({});
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->metrics_port, kMetricsOff);
+}
+
+TEST(LoadServiceConfigTest, MetricsPortFromFlagThenEnvironment) {
+  setenv("METRICS_PORT", "9462", 1);
+  absl::StatusOr<ServiceConfig> config = LoadServiceConfig({});
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->metrics_port, 9462);
+
+  absl::SetFlag(&FLAGS_metrics_port, 0);  // given: wins, and 0 means "pick one"
+  config = LoadServiceConfig({});
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->metrics_port, 0);
+  absl::SetFlag(&FLAGS_metrics_port, -1);
+
+  setenv("METRICS_PORT", "-1", 1);  // turns off what an image's environment turned on
+  config = LoadServiceConfig({});
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->metrics_port, kMetricsOff);
+  unsetenv("METRICS_PORT");
+}
+
+TEST(LoadServiceConfigTest, RejectsMalformedOrCollidingMetricsPort) {
+  for (const char* bad : {"abc", "-2", "65536", "9090x"}) {
+    setenv("METRICS_PORT", bad, 1);
+    EXPECT_EQ(LoadServiceConfig({}).status().code(), absl::StatusCode::kInvalidArgument) << bad;
+  }
+  setenv("METRICS_PORT", "7001", 1);
+  setenv("GRPC_PORT", "7001", 1);
+  EXPECT_EQ(LoadServiceConfig({}).status().code(), absl::StatusCode::kInvalidArgument);
+  unsetenv("GRPC_PORT");
+  unsetenv("METRICS_PORT");
+}
+
 TEST(LoadServiceConfigTest, ConsumerGroupFlagOverridesDefault) {
   absl::SetFlag(&FLAGS_consumer_group, "custom.group");
   absl::StatusOr<ServiceConfig> config = LoadServiceConfig({.consumer_group = "orderplatform.payment"});

@@ -12,6 +12,7 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/resource_quota.h"
 #include "grpcpp/security/server_credentials.h"
+#include "platform/grpc/server_metrics.h"
 #include "platform/log/log.h"
 
 namespace orderplatform::grpc_server {
@@ -90,6 +91,11 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
   builder.AddListeningPort(absl::StrCat(options.host, ":", options.port), *credentials,
                            &selected_port);
   for (grpc::Service* service : services) builder.RegisterService(service);
+  if (options.metrics != nullptr) {
+    std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> factories;
+    factories.push_back(std::make_unique<MetricsInterceptorFactory>(options.metrics));
+    builder.experimental().SetInterceptorCreators(std::move(factories));
+  }
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || selected_port == 0) {
     return absl::UnavailableError(absl::StrCat(

@@ -21,6 +21,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
+#include "platform/metrics/registry.h"
 
 namespace orderplatform::grpc_server {
 
@@ -47,6 +48,9 @@ struct GrpcServerOptions {
   // A larger request gets RESOURCE_EXHAUSTED before any handler sees it. The largest valid one
   // (PlaceOrder with 100 lines of 64-byte SKUs and 128-byte ids) is under 10 KiB.
   int receive_message_bytes_max = 1 << 20;
+
+  // Non-null: every call is counted and timed (server_metrics.h). Must outlive the server.
+  metrics::Registry* metrics = nullptr;
 };
 
 // The credentials Start() listens with: insecure when `tls` is empty, else TLS from the files.

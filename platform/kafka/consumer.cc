@@ -5,8 +5,10 @@
 #include <map>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "platform/kafka/dead_letter.h"
 #include "platform/kafka/rdkafka_util.h"
 #include "platform/log/log.h"
 
@@ -61,6 +63,10 @@ struct PartitionListDeleter {
 };
 using PartitionList = std::unique_ptr<rd_kafka_topic_partition_list_t, PartitionListDeleter>;
 
+// How often librdkafka reports statistics (and so the lag) when metrics are on; extra_config's
+// statistics.interval.ms overrides it.
+constexpr char kStatisticsIntervalMs[] = "5000";
+
 int ToTimeoutMs(absl::Duration d) {
   return static_cast<int>(std::clamp<int64_t>(absl::ToInt64Milliseconds(d), 0, 1 << 30));
 }
@@ -88,41 +94,49 @@ absl::StatusOr<std::unique_ptr<BatchConsumer>> BatchConsumer::Create(ConsumerOpt
   }
   // Offsets are stored by us only (enable.auto.offset.store=false); auto-commit then commits
   // just those, every second. The group settings make a dead member's partitions move quickly.
+  internal::ConfigList defaults = {
+      {"group.id", options.group_id},
+      {"enable.auto.commit", "true"},
+      {"auto.commit.interval.ms", "1000"},
+      {"enable.auto.offset.store", "false"},
+      {"session.timeout.ms", "6000"},
+      {"heartbeat.interval.ms", "2000"},
+      {"auto.offset.reset", "earliest"},
+      {"enable.partition.eof", "false"},
+      // How long the broker may hold an empty fetch. Kafka answers early when data arrives,
+      // but librdkafka's mock broker (the development broker) always waits the full time, and
+      // a seek back must wait for the fetch in flight: every consumer hop of the saga can wait
+      // this long. 10 ms keeps the light-load saga at tens of milliseconds (100 ms made it
+      // ~300 ms, docs/PERFORMANCE.md) for the cost of ~100 idle fetch requests per second.
+      {"fetch.wait.max.ms", "10"},
+      // Bounds on what librdkafka buffers ahead of the handler (its defaults are 64 MiB of
+      // queue and 50 MiB per fetch). A single message larger than a fetch is still fetched.
+      {"queued.max.messages.kbytes", "16384"},
+      {"fetch.max.bytes", "8388608"}};
+  if (options.metrics != nullptr) {
+    defaults.push_back({"statistics.interval.ms", kStatisticsIntervalMs});
+  }
   absl::StatusOr<internal::ConfPtr> conf = internal::BuildConfig(
-      options.kafka,
-      {{"group.id", options.group_id},
-       {"enable.auto.commit", "true"},
-       {"auto.commit.interval.ms", "1000"},
-       {"enable.auto.offset.store", "false"},
-       {"session.timeout.ms", "6000"},
-       {"heartbeat.interval.ms", "2000"},
-       {"auto.offset.reset", "earliest"},
-       {"enable.partition.eof", "false"},
-       // How long the broker may hold an empty fetch. Kafka answers early when data arrives,
-       // but librdkafka's mock broker (the development broker) always waits the full time, and
-       // a seek back must wait for the fetch in flight: every consumer hop of the saga can wait
-       // this long. 10 ms keeps the light-load saga at tens of milliseconds (100 ms made it
-       // ~300 ms, docs/PERFORMANCE.md) for the cost of ~100 idle fetch requests per second.
-       {"fetch.wait.max.ms", "10"},
-       // Bounds on what librdkafka buffers ahead of the handler (its defaults are 64 MiB of
-       // queue and 50 MiB per fetch). A single message larger than a fetch is still fetched.
-       {"queued.max.messages.kbytes", "16384"},
-       {"fetch.max.bytes", "8388608"}},
-      {"group.id", "enable.auto.commit", "enable.auto.offset.store"});
+      options.kafka, defaults, {"group.id", "enable.auto.commit", "enable.auto.offset.store"});
   if (!conf.ok()) return conf.status();
   std::unique_ptr<BatchConsumer> consumer(new BatchConsumer(std::move(options), handler, producer));
   rd_kafka_conf_set_opaque(conf->get(), consumer.get());
   rd_kafka_conf_set_rebalance_cb(conf->get(), &BatchConsumer::OnRebalance);
   rd_kafka_conf_set_error_cb(conf->get(), &BatchConsumer::OnError);
+  if (consumer->options_.metrics != nullptr) {
+    rd_kafka_conf_set_stats_cb(conf->get(), &BatchConsumer::OnStatistics);
+  }
   absl::StatusOr<rd_kafka_t*> rk = internal::NewClient(RD_KAFKA_CONSUMER, *std::move(conf));
   if (!rk.ok()) return rk.status();
   consumer->rk_ = *rk;
-  // Serve errors, logs and rebalances from consumer_poll(), on the loop's thread.
+  // Serve errors, logs, rebalances and statistics from consumer_poll(), on the loop's thread.
   rd_kafka_poll_set_consumer(consumer->rk_);
+  if (consumer->options_.metrics != nullptr) consumer->RegisterMetrics();
   return consumer;
 }
 
 BatchConsumer::~BatchConsumer() {
+  collector_.Reset();
   Stop();
   if (thread_.joinable()) thread_.join();
   if (!closed_) rd_kafka_consumer_close(rk_);
@@ -210,8 +224,15 @@ absl::Status BatchConsumer::Loop() {
 
     absl::StatusOr<std::vector<OutgoingMessage>> events = handler_->Handle(batch);
     absl::Status status = events.status();
-    if (status.ok()) {
+    if (!status.ok()) {
+      CountBatchFailure("handler");
+    } else {
       status = producer_->ProduceAndWait(*events, options_.produce_timeout);
+      if (status.ok()) {
+        CountDeadLetters(*events);
+      } else {
+        CountBatchFailure("produce");
+      }
       if (absl::IsInternal(status)) {
         // The producer will never deliver again; stop without storing, so a restart replays.
         log::LogError("kafka_consumer_producer_fatal",
@@ -415,6 +436,87 @@ void BatchConsumer::OnError(rd_kafka_t* rk, int err, const char* reason, void* o
             {"client", rd_kafka_name(rk)},
             {"error", rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err))},
             {"reason", reason}});
+}
+
+void BatchConsumer::RegisterMetrics() {
+  metrics::Registry& registry = *options_.metrics;
+  dead_letters_sent_ = &registry.AddCounter(
+      "orderplatform_dlq_messages_total",
+      "Messages sent to a dead-letter topic (<topic>.dlq) and acknowledged by the broker: "
+      "values that do not parse or validate, or that hit a script or data error.",
+      {"topic"});
+  batch_failures_ = &registry.AddCounter(
+      "orderplatform_kafka_consumer_batch_failures_total",
+      "Batches that failed and are handed over again after a backoff, by stage: handler (a "
+      "dependency such as Redis is down) or produce (the broker did not acknowledge the "
+      "batch's events in time).",
+      {"stage"});
+  // Series at 0 from the start: an alert on increase() would miss the first dead letter or
+  // failure of a series that only appears with it.
+  for (const std::string& topic : options_.topics) {
+    dead_letters_sent_->WithLabels({DeadLetterTopic(topic)});
+  }
+  for (absl::string_view stage : {"handler", "produce"}) batch_failures_->WithLabels({stage});
+  collector_ = registry.AddCollector(
+      [this](std::vector<metrics::FamilySnapshot>* out) { CollectMetrics(out); });
+}
+
+void BatchConsumer::CountDeadLetters(absl::Span<const OutgoingMessage> produced) {
+  if (dead_letters_sent_ == nullptr) return;
+  for (const OutgoingMessage& message : produced) {
+    if (absl::EndsWith(message.topic, kDeadLetterTopicSuffix)) {
+      dead_letters_sent_->WithLabels({message.topic}).Increment();
+    }
+  }
+}
+
+void BatchConsumer::CountBatchFailure(absl::string_view stage) {
+  if (batch_failures_ != nullptr) batch_failures_->WithLabels({stage}).Increment();
+}
+
+void BatchConsumer::CollectMetrics(std::vector<metrics::FamilySnapshot>* out) const {
+  const std::vector<TopicPartition> assigned = assignment();
+  metrics::FamilySnapshot partitions{
+      .name = "orderplatform_kafka_consumer_assigned_partitions",
+      .help = "Partitions this consumer owns in its group (0 while it waits for an assignment).",
+      .type = metrics::MetricType::kGauge,
+      .label_names = {"group"}};
+  partitions.samples.push_back(
+      {.label_values = {options_.group_id}, .value = static_cast<double>(assigned.size())});
+  out->push_back(std::move(partitions));
+
+  metrics::FamilySnapshot lag{
+      .name = "orderplatform_kafka_consumer_lag_messages",
+      .help = "Messages of an assigned partition that the group has not committed yet (the "
+              "partition's end minus the committed offset), from librdkafka's statistics.",
+      .type = metrics::MetricType::kGauge,
+      .label_names = {"group", "topic", "partition"}};
+  absl::MutexLock lock(&lag_mu_);
+  for (const PartitionLag& partition : lag_) {
+    // Statistics also list partitions this member no longer owns; their lag is another's.
+    const bool owned = std::find(assigned.begin(), assigned.end(),
+                                 TopicPartition{partition.topic, partition.partition}) !=
+                       assigned.end();
+    if (!owned) continue;
+    lag.samples.push_back(
+        {.label_values = {options_.group_id, partition.topic, absl::StrCat(partition.partition)},
+         .value = static_cast<double>(partition.lag)});
+  }
+  out->push_back(std::move(lag));
+}
+
+int BatchConsumer::OnStatistics(rd_kafka_t* /*rk*/, char* json, size_t json_len, void* opaque) {
+  auto* self = static_cast<BatchConsumer*>(opaque);
+  absl::StatusOr<std::vector<PartitionLag>> lag =
+      ParseConsumerLag(absl::string_view(json, json_len));
+  if (!lag.ok()) {
+    log::LogWarn("kafka_statistics_unreadable",
+                 {{"group", self->options_.group_id}, {"error", lag.status().message()}});
+  } else {
+    absl::MutexLock lock(&self->lag_mu_);
+    self->lag_ = *std::move(lag);
+  }
+  return 0;  // librdkafka frees the JSON
 }
 
 }  // namespace orderplatform::kafka

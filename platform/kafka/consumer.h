@@ -28,6 +28,13 @@
 // queued.max.messages.kbytes=16384 (16 MiB, overshot by at most one fetch of
 // fetch.max.bytes=8 MiB), and a batch holds at most batch_messages_max messages and about
 // batch_bytes_max bytes; the next batch is polled only after this one's events are acknowledged.
+//
+// Metrics (ConsumerOptions::metrics; names and meaning in docs/OPERATIONS.md): dead letters
+// acknowledged per .dlq topic, failed batches per stage, the partitions assigned and the
+// committed lag per partition. The lag comes from librdkafka's statistics, which are turned on
+// (statistics.interval.ms=5000 unless KafkaOptions::extra_config says otherwise) and served on
+// the consumer's thread, so it is as fresh as the last statistics the loop took in: a handler
+// call or a backoff that runs long makes it late by as much.
 #ifndef ORDERPLATFORM_PLATFORM_KAFKA_CONSUMER_H_
 #define ORDERPLATFORM_PLATFORM_KAFKA_CONSUMER_H_
 
@@ -46,7 +53,9 @@
 #include "absl/types/span.h"
 #include "platform/kafka/message.h"
 #include "platform/kafka/options.h"
+#include "platform/kafka/consumer_lag.h"
 #include "platform/kafka/producer.h"
+#include "platform/metrics/registry.h"
 
 namespace orderplatform::kafka {
 
@@ -90,6 +99,8 @@ struct ConsumerOptions {
   // Backoff after a failed batch: doubles from min to max, back to min after a success.
   absl::Duration retry_backoff_min = absl::Milliseconds(100);
   absl::Duration retry_backoff_max = absl::Seconds(5);
+  // Where the consumer's metrics go; null: none. Must outlive the consumer.
+  metrics::Registry* metrics = nullptr;
 };
 
 class BatchConsumer {
@@ -142,10 +153,15 @@ class BatchConsumer {
   bool WaitForStop(absl::Duration timeout);
   void DropPending(const rd_kafka_topic_partition_list_t* revoked);
   void RefreshAssignment();
+  void RegisterMetrics();
+  void CountDeadLetters(absl::Span<const OutgoingMessage> produced);
+  void CountBatchFailure(absl::string_view stage);
+  void CollectMetrics(std::vector<metrics::FamilySnapshot>* out) const;
 
   static void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                           rd_kafka_topic_partition_list_t* partitions, void* opaque);
   static void OnError(rd_kafka_t* rk, int err, const char* reason, void* opaque);
+  static int OnStatistics(rd_kafka_t* rk, char* json, size_t json_len, void* opaque);
 
   const ConsumerOptions options_;
   BatchHandler* const handler_;
@@ -165,6 +181,14 @@ class BatchConsumer {
 
   std::thread thread_;
   absl::Status thread_status_;
+
+  // Metrics; all null without ConsumerOptions::metrics.
+  metrics::Family<metrics::Counter>* dead_letters_sent_ = nullptr;
+  metrics::Family<metrics::Counter>* batch_failures_ = nullptr;
+  mutable absl::Mutex lag_mu_;
+  std::vector<PartitionLag> lag_ ABSL_GUARDED_BY(lag_mu_);  // from the latest statistics
+  // Last, so that it is unregistered before the state it reads goes away.
+  metrics::CollectorHandle collector_;
 };
 
 }  // namespace orderplatform::kafka

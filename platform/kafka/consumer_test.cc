@@ -1,6 +1,7 @@
 #include "platform/kafka/consumer.h"
 
 #include <algorithm>
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
@@ -492,6 +493,63 @@ TEST_F(ConsumerTest, ASecondConsumerTakesHalfThePartitionsAndTogetherTheySeeEver
   EXPECT_THAT(seen, SizeIs(200));
   std::set<std::pair<int32_t, int64_t>> unique(seen.begin(), seen.end());
   EXPECT_EQ(unique.size(), seen.size()) << "a message was handled twice";
+}
+
+// The consumer's own metrics: lag grows while a batch keeps failing and returns to 0 once it
+// succeeds; failed batches and acknowledged dead letters are counted.
+TEST_F(ConsumerTest, MetricsShowLagFailuresAndDeadLetters) {
+  ASSERT_TRUE(cluster_->CreateTopic("t", 1).ok());
+  ASSERT_TRUE(cluster_->CreateTopic("t.dlq", 1).ok());
+  metrics::Registry registry;
+  std::atomic<bool> redis_down{true};
+  RecordingHandler handler([&](absl::Span<const ConsumedMessage> batch, int) -> Events {
+    std::vector<OutgoingMessage> out;
+    for (const ConsumedMessage& m : batch) {
+      if (m.offset == 5 && redis_down.load()) return absl::UnavailableError("redis is down");
+      if (m.offset == 2) out.push_back(MakeDeadLetter(m, "garbage"));
+    }
+    return out;
+  });
+  ConsumerOptions options = Options("g.metrics", {"t"});
+  options.metrics = &registry;
+  options.kafka.extra_config.push_back({"statistics.interval.ms", "100"});
+  auto consumer = Start(std::move(options), &handler);
+  ASSERT_NE(consumer, nullptr);
+
+  auto value = [&registry](absl::string_view name, const std::vector<std::string>& labels) {
+    for (const metrics::FamilySnapshot& family : registry.Collect()) {
+      if (family.name != name) continue;
+      for (const metrics::Sample& sample : family.samples) {
+        if (sample.label_values == labels) return sample.value;
+      }
+    }
+    return -1.0;  // no such series (yet)
+  };
+  // The series alerts watch exist from the start, at 0.
+  EXPECT_EQ(value("orderplatform_dlq_messages_total", {"t.dlq"}), 0);
+  EXPECT_EQ(value("orderplatform_kafka_consumer_batch_failures_total", {"produce"}), 0);
+  // First a healthy stretch, so the group has committed offset 5 ...
+  Produce("t", 0, 5);
+  ASSERT_TRUE(WaitUntil([&] { return Committed("g.metrics", "t") == std::vector<int64_t>{5}; },
+                        absl::Seconds(20)));
+  EXPECT_EQ(value("orderplatform_dlq_messages_total", {"t.dlq"}), 1);
+  EXPECT_EQ(value("orderplatform_kafka_consumer_assigned_partitions", {"g.metrics"}), 1);
+  // ... then offset 5 cannot be handled: the five new messages stay behind.
+  Produce("t", 5, 5);
+  EXPECT_TRUE(WaitUntil(
+      [&] { return value("orderplatform_kafka_consumer_batch_failures_total", {"handler"}) >= 2; },
+      absl::Seconds(20)));
+  auto lag = [&value] {
+    return value("orderplatform_kafka_consumer_lag_messages", {"g.metrics", "t", "0"});
+  };
+  EXPECT_TRUE(WaitUntil([&] { return lag() == 5; }, absl::Seconds(20)));
+
+  redis_down = false;
+  EXPECT_TRUE(WaitUntil([&] { return lag() == 0; }, absl::Seconds(20)));
+  EXPECT_EQ(value("orderplatform_dlq_messages_total", {"t.dlq"}), 1);  // no double count
+  EXPECT_EQ(value("orderplatform_kafka_consumer_batch_failures_total", {"produce"}), 0);
+  consumer->Stop();
+  ASSERT_TRUE(consumer->Join().ok());
 }
 
 }  // namespace

@@ -113,11 +113,13 @@ absl::StatusOr<redis::RedisOptions> RedisOptionsFor(const config::ServiceConfig&
   return options;
 }
 
-grpc_server::GrpcServerOptions GrpcServerOptionsFor(const config::ServiceConfig& config) {
+grpc_server::GrpcServerOptions GrpcServerOptionsFor(const config::ServiceConfig& config,
+                                                    metrics::Registry* metrics) {
   return {.port = config.grpc_port,
           .tls = {.cert_path = config.grpc_tls_cert_path,
                   .key_path = config.grpc_tls_key_path,
-                  .client_ca_path = config.grpc_tls_client_ca_path}};
+                  .client_ca_path = config.grpc_tls_client_ca_path},
+          .metrics = metrics};
 }
 
 std::unique_ptr<redis::RedisClient> ConnectRedisOrExit(absl::string_view service,

@@ -21,6 +21,7 @@
 #include "platform/config/service_config.h"
 #include "platform/grpc/server.h"
 #include "platform/kafka/options.h"
+#include "platform/metrics/registry.h"
 #include "platform/redis/client.h"
 
 namespace orderplatform::service {
@@ -39,8 +40,9 @@ kafka::KafkaOptions KafkaOptionsFor(const config::ServiceConfig& config, absl::s
 // --redis with the Redis password. INVALID_ARGUMENT for a malformed address.
 absl::StatusOr<redis::RedisOptions> RedisOptionsFor(const config::ServiceConfig& config);
 
-// --grpc_port with the TLS files.
-grpc_server::GrpcServerOptions GrpcServerOptionsFor(const config::ServiceConfig& config);
+// --grpc_port with the TLS files; `metrics` (may be null) counts and times every call.
+grpc_server::GrpcServerOptions GrpcServerOptionsFor(const config::ServiceConfig& config,
+                                                    metrics::Registry* metrics = nullptr);
 
 std::unique_ptr<redis::RedisClient> ConnectRedisOrExit(absl::string_view service,
                                                        const config::ServiceConfig& config);

@@ -13,6 +13,17 @@ ExpirySweeper::ExpirySweeper(ReservationStore* store, kafka::Publisher* producer
                              ExpirySweeperOptions options)
     : store_(store), producer_(producer), options_(std::move(options)) {
   if (!options_.now_ms) options_.now_ms = [] { return absl::ToUnixMillis(absl::Now()); };
+  if (options_.metrics == nullptr) return;
+  expired_ = &options_.metrics
+                  ->AddCounter("orderplatform_inventory_reservations_expired_total",
+                               "Reservations released because their payment did not come in "
+                               "time (StockReleased RESERVATION_EXPIRED).")
+                  .WithLabels({});
+  failed_sweeps_ = &options_.metrics
+                        ->AddCounter("orderplatform_inventory_expiry_sweeps_failed_total",
+                                     "Expiry passes that stopped on an error (Redis or Kafka "
+                                     "unavailable); the next pass retries.")
+                        .WithLabels({});
 }
 
 ExpirySweeper::~ExpirySweeper() { Stop(); }
@@ -48,6 +59,12 @@ absl::Status ExpirySweeper::Announce(const std::vector<ExpiredReservation>& expi
 }
 
 absl::StatusOr<int> ExpirySweeper::SweepOnce() {
+  absl::StatusOr<int> swept = Sweep();
+  if (!swept.ok() && failed_sweeps_ != nullptr) failed_sweeps_->Increment();
+  return swept;
+}
+
+absl::StatusOr<int> ExpirySweeper::Sweep() {
   absl::StatusOr<std::vector<ExpiredReservation>> leftover =
       store_->UnannouncedExpiries(options_.batch_size);
   if (!leftover.ok()) return leftover.status();
@@ -59,6 +76,9 @@ absl::StatusOr<int> ExpirySweeper::SweepOnce() {
     absl::StatusOr<std::vector<ExpiredReservation>> expired =
         store_->ExpireDue(options_.now_ms(), options_.batch_size);
     if (!expired.ok()) return expired.status();
+    // Released in Redis now, whether or not the announcement below gets through (the outbox
+    // keeps it for the next pass).
+    if (expired_ != nullptr) expired_->Increment(expired->size());
     status = Announce(*expired);
     if (!status.ok()) return status;
     released += static_cast<int>(expired->size());

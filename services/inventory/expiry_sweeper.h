@@ -13,6 +13,10 @@
 //
 // The publisher is any kafka::Publisher: the service passes its Producer; the saga simulator
 // passes in-memory topics and calls SweepOnce() itself, on its own clock.
+//
+// With a registry it counts the reservations it expired
+// (orderplatform_inventory_reservations_expired_total) and the passes that failed
+// (orderplatform_inventory_expiry_sweeps_failed_total).
 #ifndef ORDERPLATFORM_SERVICES_INVENTORY_EXPIRY_SWEEPER_H_
 #define ORDERPLATFORM_SERVICES_INVENTORY_EXPIRY_SWEEPER_H_
 
@@ -25,6 +29,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "platform/kafka/publisher.h"
+#include "platform/metrics/registry.h"
 #include "services/inventory/reservation_store.h"
 
 namespace orderplatform::inventory {
@@ -35,6 +40,7 @@ struct ExpirySweeperOptions {
   int batches_per_pass_max = 50;  // bounds one pass; the rest waits for the next
   absl::Duration produce_timeout = absl::Seconds(10);
   std::function<int64_t()> now_ms;  // default: wall clock
+  metrics::Registry* metrics = nullptr;  // null: not counted; must outlive the sweeper
 };
 
 class ExpirySweeper {
@@ -51,11 +57,14 @@ class ExpirySweeper {
   absl::StatusOr<int> SweepOnce();
 
  private:
+  absl::StatusOr<int> Sweep();
   absl::Status Announce(const std::vector<ExpiredReservation>& expired);
 
   ReservationStore* store_;
   kafka::Publisher* producer_;
   ExpirySweeperOptions options_;
+  metrics::Counter* expired_ = nullptr;
+  metrics::Counter* failed_sweeps_ = nullptr;
   absl::Notification stop_;
   std::thread thread_;
 };

@@ -48,7 +48,7 @@ class ExpirySweeperTest : public ::testing::Test {
     sweeper_ = std::make_unique<ExpirySweeper>(
         store_.get(), producer_.get(),
         ExpirySweeperOptions{.batch_size = 2, .produce_timeout = absl::Seconds(2),
-                             .now_ms = [this] { return now_ms_; }});
+                             .now_ms = [this] { return now_ms_; }, .metrics = &registry_});
   }
 
   std::vector<InventoryEvent> Announced() {
@@ -64,7 +64,15 @@ class ExpirySweeperTest : public ::testing::Test {
     return out;
   }
 
+  double Counter(absl::string_view name) {
+    for (const metrics::FamilySnapshot& family : registry_.Collect()) {
+      if (family.name == name && family.samples.size() == 1) return family.samples[0].value;
+    }
+    return -1;
+  }
+
   int64_t now_ms_ = 10'000;
+  metrics::Registry registry_;
   std::unique_ptr<testenv::RedisServer> server_;
   std::unique_ptr<redis::RedisClient> client_;
   std::unique_ptr<ReservationStore> store_;
@@ -83,6 +91,8 @@ TEST_F(ExpirySweeperTest, ReleasesEveryDueReservationAcrossBatchesAndAnnouncesIt
   auto released = sweeper_->SweepOnce();
   ASSERT_TRUE(released.ok()) << released.status();
   EXPECT_EQ(*released, 3);
+  EXPECT_EQ(Counter("orderplatform_inventory_reservations_expired_total"), 3);
+  EXPECT_EQ(Counter("orderplatform_inventory_expiry_sweeps_failed_total"), 0);
   std::vector<InventoryEvent> events = Announced();
   ASSERT_EQ(events.size(), 3u);
   for (const InventoryEvent& event : events) {
@@ -109,6 +119,9 @@ TEST_F(ExpirySweeperTest, UnacknowledgedAnnouncementStaysInTheOutboxUntilDeliver
   auto retried = sweeper_->SweepOnce();
   ASSERT_TRUE(retried.ok()) << retried.status();
   EXPECT_TRUE(store_->UnannouncedExpiries(10)->empty());
+  // Counted once, when the script released it, not again when the next pass announced it.
+  EXPECT_EQ(Counter("orderplatform_inventory_reservations_expired_total"), 1);
+  EXPECT_EQ(Counter("orderplatform_inventory_expiry_sweeps_failed_total"), 1);
   bool announced = false;
   for (const InventoryEvent& event : Announced()) {
     announced = announced || event.envelope().event_id() == "o-1/StockReleased";

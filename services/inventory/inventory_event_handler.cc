@@ -41,7 +41,7 @@ kafka::OutgoingMessage InventoryMessage(const InventoryEvent& event) {
 
 InventoryEventHandler::InventoryEventHandler(ReservationStore* store,
                                              InventoryHandlerOptions options)
-    : store_(store), options_(std::move(options)) {
+    : store_(store), options_(std::move(options)), events_(options_.metrics) {
   if (!options_.now_ms) {
     options_.now_ms = [] { return absl::ToUnixMillis(absl::Now()); };
   }
@@ -59,16 +59,31 @@ absl::StatusOr<std::vector<kafka::OutgoingMessage>> InventoryEventHandler::Handl
   }
   // 2. Run them all: a few round trips per batch instead of one or two per message.
   absl::StatusOr<std::vector<absl::StatusOr<ReservationOutcome>>> outcomes = store_->RunBatch(ops);
-  if (!outcomes.ok()) return outcomes.status();  // an outage: the consumer re-delivers
+  if (!outcomes.ok()) {  // an outage: the consumer re-delivers the batch
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (decided[i].op >= 0) {
+        events_.Record(batch[i].topic, decided[i].type, kafka::EventOutcome::kRetried);
+      }
+    }
+    return outcomes.status();
+  }
   // 3. Announce each outcome (pure), in batch order.
   std::vector<kafka::OutgoingMessage> out;
   out.reserve(batch.size());
   for (size_t i = 0; i < batch.size(); ++i) {
     Decided& d = decided[i];
     for (kafka::OutgoingMessage& dead : d.dead_letters) out.push_back(std::move(dead));
-    if (d.op < 0) continue;
+    if (d.op < 0) {
+      if (!d.dead_letters.empty()) {
+        events_.Record(batch[i].topic, kafka::kInvalidEventType, kafka::EventOutcome::kDeadLettered);
+      } else if (!d.type.empty()) {
+        events_.Record(batch[i].topic, d.type, kafka::EventOutcome::kIgnored);
+      }
+      continue;
+    }
     const absl::StatusOr<ReservationOutcome>& outcome = (*outcomes)[d.op];
     if (!outcome.ok()) {
+      events_.Record(batch[i].topic, d.type, kafka::EventOutcome::kDeadLettered);
       // Not an outage: this message can never succeed. Park it instead of blocking.
       log::LogError("inventory_handler_failed", {{"topic", batch[i].topic},
                                                   {"offset", batch[i].offset},
@@ -80,11 +95,23 @@ absl::StatusOr<std::vector<kafka::OutgoingMessage>> InventoryEventHandler::Handl
     const ReservationOp& op = ops[d.op];
     if (const auto* reserved = std::get_if<ReserveOutcome>(&*outcome)) {
       const ReserveCommand& reserve = std::get<ReserveCommand>(d.command);
+      // reserve.lua answers a replay with the stored reservation, made at another time. It does
+      // not say whether a rejection is new, so a replayed rejection counts as applied again.
+      events_.Record(batch[i].topic, d.type,
+                     reserved->reserved && reserved->reserved_at_ms != op.now_ms
+                         ? kafka::EventOutcome::kDuplicate
+                         : kafka::EventOutcome::kApplied);
       out.push_back(
           InventoryMessage(ReserveOutcomeEvent(d.order_event, reserve, *reserved, op.now_ms)));
     } else {
-      std::optional<InventoryEvent> event =
-          CloseOutcomeEvent(d.cause, std::get<CloseOutcome>(*outcome), op.now_ms);
+      const CloseOutcome& closed = std::get<CloseOutcome>(*outcome);
+      const bool nothing_to_close = closed.kind == CloseOutcome::Kind::kNotFound ||
+                                    closed.kind == CloseOutcome::Kind::kRejected;
+      events_.Record(batch[i].topic, d.type,
+                     nothing_to_close      ? kafka::EventOutcome::kIgnored
+                     : closed.changed_now ? kafka::EventOutcome::kApplied
+                                          : kafka::EventOutcome::kDuplicate);
+      std::optional<InventoryEvent> event = CloseOutcomeEvent(d.cause, closed, op.now_ms);
       if (event.has_value()) out.push_back(InventoryMessage(*event));
     }
   }
@@ -99,11 +126,13 @@ InventoryEventHandler::Decided InventoryEventHandler::Decide(
     std::optional<OrderEvent> event = ParseOrDeadLetter<OrderEvent>(message, &d.dead_letters);
     if (!event.has_value()) return d;
     d.order_event = *std::move(event);
+    d.type = events::EventType(d.order_event);
     d.cause = d.order_event.envelope();
     d.command = DecideOrderEvent(d.order_event);
   } else if (message.topic == events::kPaymentsTopic) {
     std::optional<PaymentEvent> event = ParseOrDeadLetter<PaymentEvent>(message, &d.dead_letters);
     if (!event.has_value()) return d;
+    d.type = events::EventType(*event);
     d.cause = event->envelope();
     d.command = DecidePaymentEvent(*event);
   } else {

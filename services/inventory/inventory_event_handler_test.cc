@@ -220,5 +220,46 @@ TEST_F(InventoryEventHandlerTest, RedisDownFailsTheBatchWithUnavailableAndNothin
   EXPECT_EQ(out.status().code(), absl::StatusCode::kUnavailable);
 }
 
+double HandledCount(const metrics::Registry& registry, const std::string& topic,
+                    const std::string& type, const std::string& outcome) {
+  for (const metrics::FamilySnapshot& family : registry.Collect()) {
+    if (family.name != "orderplatform_events_handled_total") continue;
+    for (const metrics::Sample& sample : family.samples) {
+      if (sample.label_values == std::vector<std::string>{topic, type, outcome}) {
+        return sample.value;
+      }
+    }
+  }
+  return 0;
+}
+
+// Every message is counted with what the store reported: a new effect, a replay, nothing to do,
+// a dead letter, or a retry.
+TEST_F(InventoryEventHandlerTest, MetricsCountEachMessageByOutcome) {
+  metrics::Registry registry;
+  handler_ = std::make_unique<InventoryEventHandler>(
+      store_.get(), InventoryHandlerOptions{.reservation_ttl = absl::Seconds(60),
+                                            .now_ms = [this] { return now_ms_; },
+                                            .metrics = &registry});
+  ASSERT_TRUE(store_->SetStock("A", 10).ok());
+  std::vector<ConsumedMessage> batch = {Placed("o-1", "A", 3), Payment("o-1", true)};
+  Handle(batch);
+  now_ms_ += 5000;
+  Handle(batch);  // a replay: both answered from the stored records
+  ConsumedMessage garbage{.topic = events::kOrdersTopic, .partition = 0, .offset = 99,
+                          .key = "k", .value = "\xff not a protobuf"};
+  Handle({garbage, Payment("never-reserved", false)});
+  EXPECT_EQ(HandledCount(registry, "orders.v1", "OrderPlaced", "applied"), 1);
+  EXPECT_EQ(HandledCount(registry, "orders.v1", "OrderPlaced", "duplicate"), 1);
+  EXPECT_EQ(HandledCount(registry, "payments.v1", "PaymentAuthorized", "applied"), 1);
+  EXPECT_EQ(HandledCount(registry, "payments.v1", "PaymentAuthorized", "duplicate"), 1);
+  EXPECT_EQ(HandledCount(registry, "orders.v1", "invalid", "dead_lettered"), 1);
+  EXPECT_EQ(HandledCount(registry, "payments.v1", "PaymentDeclined", "ignored"), 1);
+
+  server_->Kill9();
+  EXPECT_FALSE(handler_->Handle(std::vector<ConsumedMessage>{Placed("o-2", "A", 1)}).ok());
+  EXPECT_EQ(HandledCount(registry, "orders.v1", "OrderPlaced", "retried"), 1);
+}
+
 }  // namespace
 }  // namespace orderplatform::inventory

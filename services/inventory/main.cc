@@ -13,12 +13,16 @@
 #include "platform/kafka/consumer.h"
 #include "platform/kafka/producer.h"
 #include "platform/log/log.h"
+#include "platform/metrics/registry.h"
+#include "platform/redis/client_metrics.h"
 #include "platform/service/consumer_thread.h"
+#include "platform/service/service_metrics.h"
 #include "platform/service/shutdown_signal.h"
 #include "platform/service/startup.h"
 #include "services/inventory/expiry_sweeper.h"
 #include "services/inventory/inventory_event_handler.h"
 #include "services/inventory/inventory_grpc_service.h"
+#include "services/inventory/inventory_metrics.h"
 #include "services/inventory/reservation_store.h"
 
 ABSL_FLAG(int64_t, reservation_ttl_ms, 900000,
@@ -47,30 +51,43 @@ int Main() {
                             "--reservation_ttl_ms must be >= 1 and <= --reservation_retention_ms");
   }
 
+  // Every component records into this registry; /metrics serves it when --metrics_port is set.
+  const std::unique_ptr<service::ServiceMetrics> service_metrics =
+      service::StartMetricsOrExit(kService, *config);
+  metrics::Registry* const registry = service_metrics->registry();
+
   std::unique_ptr<redis::RedisClient> redis = service::ConnectRedisOrExit(kService, *config);
+  const metrics::CollectorHandle redis_metrics =
+      redis::ExportRedisClientStats(registry, [&redis] { return redis->stats(); });
   service::WaitForKafkaOrExit(kService, *config);
   const kafka::KafkaOptions kafka_options = service::KafkaOptionsFor(*config, kService);
   absl::StatusOr<std::unique_ptr<kafka::Producer>> producer = kafka::Producer::Create(kafka_options);
   if (!producer.ok()) service::ExitWithReason(kService, producer.status().message());
 
   ReservationStore store(redis.get(), InventoryKeys(absl::GetFlag(FLAGS_redis_hash_tag)),
-                         absl::Milliseconds(absl::GetFlag(FLAGS_reservation_retention_ms)));
+                         absl::Milliseconds(absl::GetFlag(FLAGS_reservation_retention_ms)),
+                         registry);
+  const metrics::CollectorHandle reservation_gauges = AddReservationGauges(registry, &store);
   InventoryEventHandler handler(
-      &store, {.reservation_ttl = absl::Milliseconds(absl::GetFlag(FLAGS_reservation_ttl_ms))});
+      &store, {.reservation_ttl = absl::Milliseconds(absl::GetFlag(FLAGS_reservation_ttl_ms)),
+               .metrics = registry});
   absl::StatusOr<std::unique_ptr<kafka::BatchConsumer>> consumer = kafka::BatchConsumer::Create(
       {.kafka = kafka_options,
        .group_id = config->consumer_group,
-       .topics = {events::kOrdersTopic, events::kPaymentsTopic}},
+       .topics = {events::kOrdersTopic, events::kPaymentsTopic},
+       .metrics = registry},
       &handler, producer->get());
   if (!consumer.ok()) service::ExitWithReason(kService, consumer.status().message());
 
   ExpirySweeper sweeper(&store, producer->get(),
                         {.interval = absl::Milliseconds(absl::GetFlag(FLAGS_expiry_interval_ms)),
-                         .batch_size = absl::GetFlag(FLAGS_expiry_batch)});
+                         .batch_size = absl::GetFlag(FLAGS_expiry_batch),
+                         .metrics = registry});
   const grpc_server::AdminTokenAuth admin(config->admin_token);
   InventoryGrpcService grpc_service(&store, {.authorize_admin = admin.AsCallback()});
   absl::StatusOr<std::unique_ptr<grpc_server::GrpcServer>> server =
-      grpc_server::GrpcServer::Start(service::GrpcServerOptionsFor(*config), {&grpc_service});
+      grpc_server::GrpcServer::Start(service::GrpcServerOptionsFor(*config, registry),
+                                     {&grpc_service});
   if (!server.ok()) service::ExitWithReason(kService, server.status().message());
 
   // A consumer that fails stops the process (SIGTERM), so a supervisor restarts it.

@@ -1,11 +1,14 @@
 #include "services/inventory/reservation_store.h"
 
+#include <algorithm>
+#include <optional>
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
 #include "lua/lua_scripts.h"
 
 namespace orderplatform::inventory {
@@ -42,7 +45,7 @@ const LuaScript& StockGetScript() {
   return *script;
 }
 
-absl::Status ScriptError(absl::string_view script, const RedisReply& reply) {
+absl::Status ReplyError(absl::string_view script, const RedisReply& reply) {
   return absl::InternalError(absl::StrCat(script, ".lua failed: ", reply.DebugString()));
 }
 
@@ -66,9 +69,9 @@ CancelReason ReasonFromName(absl::string_view name) {
   return reason;
 }
 
-absl::StatusOr<StockLevel> StockFromReply(const std::string& sku, const RedisReply& reply,
-                                          absl::string_view script) {
-  if (!reply.is_array() || reply.elements.size() != 3) return ScriptError(script, reply);
+// A stock_set/stock_get reply as a level; nullopt when it has not the three numbers.
+std::optional<StockLevel> StockFromReply(const std::string& sku, const RedisReply& reply) {
+  if (!reply.is_array() || reply.elements.size() != 3) return std::nullopt;
   StockLevel level;
   level.set_sku(sku);
   level.set_available(Number(reply, 0));
@@ -109,7 +112,7 @@ absl::StatusOr<std::vector<OrderLine>> LinesFromHmget(const RedisReply& reply) {
 }
 
 absl::StatusOr<ReserveOutcome> ReserveFromReply(const RedisReply& reply) {
-  if (!reply.is_array() || reply.elements.empty()) return ScriptError("reserve", reply);
+  if (!reply.is_array() || reply.elements.empty()) return ReplyError("reserve", reply);
   ReserveOutcome outcome;
   if (Text(reply, 0) == "RESERVED") {
     outcome.reserved = true;
@@ -120,14 +123,14 @@ absl::StatusOr<ReserveOutcome> ReserveFromReply(const RedisReply& reply) {
     outcome.requested = Number(reply, 2);
     outcome.available = Number(reply, 3);
   } else {
-    return ScriptError("reserve", reply);
+    return ReplyError("reserve", reply);
   }
   return outcome;
 }
 
 absl::StatusOr<CloseOutcome> CloseFromReply(absl::string_view script, const RedisReply& reply,
                                             std::vector<OrderLine> lines) {
-  if (!reply.is_array() || reply.elements.empty()) return ScriptError(script, reply);
+  if (!reply.is_array() || reply.elements.empty()) return ReplyError(script, reply);
   CloseOutcome outcome;
   outcome.lines = std::move(lines);
   const std::string kind = Text(reply, 0);
@@ -143,7 +146,7 @@ absl::StatusOr<CloseOutcome> CloseFromReply(absl::string_view script, const Redi
   } else if (kind == "NOT_FOUND") {
     outcome.kind = CloseOutcome::Kind::kNotFound;
   } else {
-    return ScriptError(script, reply);
+    return ReplyError(script, reply);
   }
   return outcome;
 }
@@ -154,8 +157,56 @@ constexpr size_t kWaveOpsMax = 1000;
 }  // namespace
 
 ReservationStore::ReservationStore(redis::RedisClient* redis, InventoryKeys keys,
-                                   absl::Duration retention)
-    : redis_(redis), keys_(std::move(keys)), retention_ms_(absl::ToInt64Milliseconds(retention)) {}
+                                   absl::Duration retention, metrics::Registry* metrics)
+    : redis_(redis), keys_(std::move(keys)), retention_ms_(absl::ToInt64Milliseconds(retention)) {
+  if (metrics == nullptr) return;
+  script_duration_ = &metrics->AddHistogram(
+      "orderplatform_lua_script_duration_seconds",
+      "Round trips that ran an inventory Lua script (EVALSHA, with SCRIPT LOAD after NOSCRIPT), "
+      "by script; the calls of one pipelined batch share one observation per script.",
+      {"script"}, metrics::kLatencyBucketsSeconds);
+  script_errors_ = &metrics->AddCounter(
+      "orderplatform_lua_script_errors_total",
+      "Inventory Lua script calls that failed, by script and reason: unavailable (Redis gave no "
+      "reply), error_reply (the script raised: corrupt data or a bug; the message goes to the "
+      ".dlq), unexpected_reply (a reply the service cannot read: script and binary disagree).",
+      {"script", "reason"});
+  // Every series exists from the start at 0: an alert on increase() would miss the first error
+  // of a series that only appears with it.
+  for (const LuaScript* script : {&ReserveScript(), &CommitScript(), &ReleaseScript(),
+                                  &ExpireScript(), &StockSetScript(), &StockGetScript()}) {
+    for (absl::string_view reason : {"unavailable", "error_reply", "unexpected_reply"}) {
+      script_errors_->WithLabels({script->name, reason});
+    }
+  }
+}
+
+void ReservationStore::ObserveRoundTrip(const std::vector<const LuaScript*>& scripts,
+                                        absl::Duration elapsed, bool ok) {
+  if (script_duration_ == nullptr) return;
+  for (const LuaScript* script : scripts) {
+    script_duration_->WithLabels({script->name}).ObserveDuration(elapsed);
+    if (!ok) CountScriptError(script->name, "unavailable");
+  }
+}
+
+void ReservationStore::CountScriptError(absl::string_view script, absl::string_view reason) {
+  if (script_errors_ != nullptr) script_errors_->WithLabels({script, reason}).Increment();
+}
+
+absl::Status ReservationStore::ScriptError(absl::string_view script, const RedisReply& reply) {
+  CountScriptError(script, reply.is_error() ? "error_reply" : "unexpected_reply");
+  return ReplyError(script, reply);
+}
+
+absl::StatusOr<RedisReply> ReservationStore::RunScript(const LuaScript& script,
+                                                       const std::vector<std::string>& keys,
+                                                       const std::vector<std::string>& args) {
+  const absl::Time start = absl::Now();
+  absl::StatusOr<RedisReply> reply = redis_->EvalSha(script, keys, args);
+  ObserveRoundTrip({&script}, absl::Now() - start, reply.ok());
+  return reply;
+}
 
 absl::StatusOr<ReserveOutcome> ReservationStore::Reserve(const std::string& order_id,
                                                          const std::vector<OrderLine>& lines,
@@ -285,17 +336,34 @@ absl::Status ReservationStore::RunWave(const std::vector<ReservationOp>& ops, si
     }
     call_op.push_back(i);
   }
+  std::vector<const LuaScript*> scripts;
+  for (const redis::ScriptCall& call : calls) {
+    if (std::find(scripts.begin(), scripts.end(), call.script) == scripts.end()) {
+      scripts.push_back(call.script);
+    }
+  }
+  const absl::Time start = absl::Now();
   absl::StatusOr<std::vector<RedisReply>> replies = redis_->EvalShaPipeline(calls);
+  ObserveRoundTrip(scripts, absl::Now() - start, replies.ok());
   if (!replies.ok()) return replies.status();
   for (size_t c = 0; c < calls.size(); ++c) {
     const size_t i = call_op[c];
+    const RedisReply& reply = (*replies)[c];
     if (ops[i].kind == ReservationOp::Kind::kReserve) {
-      absl::StatusOr<ReserveOutcome> outcome = ReserveFromReply((*replies)[c]);
+      absl::StatusOr<ReserveOutcome> outcome = ReserveFromReply(reply);
+      if (!outcome.ok()) {
+        CountScriptError(calls[c].script->name,
+                         reply.is_error() ? "error_reply" : "unexpected_reply");
+      }
       (*results)[i] = outcome.ok() ? absl::StatusOr<ReservationOutcome>(*outcome)
                                    : absl::StatusOr<ReservationOutcome>(outcome.status());
     } else {
       absl::StatusOr<CloseOutcome> outcome =
-          CloseFromReply(calls[c].script->name, (*replies)[c], std::move(closed_lines[i - begin]));
+          CloseFromReply(calls[c].script->name, reply, std::move(closed_lines[i - begin]));
+      if (!outcome.ok()) {
+        CountScriptError(calls[c].script->name,
+                         reply.is_error() ? "error_reply" : "unexpected_reply");
+      }
       (*results)[i] = outcome.ok() ? absl::StatusOr<ReservationOutcome>(*std::move(outcome))
                                    : absl::StatusOr<ReservationOutcome>(outcome.status());
     }
@@ -324,7 +392,9 @@ absl::StatusOr<std::vector<ExpiredReservation>> ReservationStore::ExpireDue(int6
   std::vector<ExpiredReservation> candidates;
   for (size_t i = 0; i < due->elements.size(); ++i) {
     const RedisReply& record = (*records)[i];
-    if (!record.is_array() || record.elements.size() != 2) return ScriptError("HMGET", record);
+    if (!record.is_array() || record.elements.size() != 2) {
+      return absl::InternalError(absl::StrCat("HMGET reservation: ", record.DebugString()));
+    }
     absl::StatusOr<std::vector<OrderLine>> lines =
         LinesFromFields(record.elements[0], record.elements[1]);
     if (!lines.ok()) return lines.status();
@@ -338,7 +408,7 @@ absl::StatusOr<std::vector<ExpiredReservation>> ReservationStore::ExpireDue(int6
     }
     candidates.push_back({order_id, *std::move(lines)});
   }
-  absl::StatusOr<RedisReply> reply = redis_->EvalSha(ExpireScript(), keys, args);
+  absl::StatusOr<RedisReply> reply = RunScript(ExpireScript(), keys, args);
   if (!reply.ok()) return reply.status();
   if (!reply->is_array() || reply->elements.size() != 2 * candidates.size()) {
     return ScriptError("expire", *reply);
@@ -374,18 +444,33 @@ absl::Status ReservationStore::MarkAnnounced(const std::vector<std::string>& ord
 
 absl::StatusOr<StockLevel> ReservationStore::SetStock(const std::string& sku, int64_t available) {
   absl::StatusOr<RedisReply> reply =
-      redis_->EvalSha(StockSetScript(), {keys_.Stock(sku)}, {absl::StrCat(available)});
+      RunScript(StockSetScript(), {keys_.Stock(sku)}, {absl::StrCat(available)});
   if (!reply.ok()) return reply.status();
   if (reply->is_error()) {
     return absl::InvalidArgumentError(absl::StrCat("stock_set: ", reply->str));
   }
-  return StockFromReply(sku, *reply, "stock_set");
+  std::optional<StockLevel> level = StockFromReply(sku, *reply);
+  if (!level.has_value()) return ScriptError("stock_set", *reply);
+  return *std::move(level);
 }
 
 absl::StatusOr<StockLevel> ReservationStore::GetStock(const std::string& sku) {
-  absl::StatusOr<RedisReply> reply = redis_->EvalSha(StockGetScript(), {keys_.Stock(sku)}, {});
+  absl::StatusOr<RedisReply> reply = RunScript(StockGetScript(), {keys_.Stock(sku)}, {});
   if (!reply.ok()) return reply.status();
-  return StockFromReply(sku, *reply, "stock_get");
+  std::optional<StockLevel> level = StockFromReply(sku, *reply);
+  if (!level.has_value()) return ScriptError("stock_get", *reply);
+  return *std::move(level);
+}
+
+absl::StatusOr<ReservationCounts> ReservationStore::CountReservations() {
+  absl::StatusOr<std::vector<RedisReply>> replies =
+      redis_->Pipeline({{"ZCARD", keys_.Deadlines()}, {"ZCARD", keys_.ExpiryOutbox()}});
+  if (!replies.ok()) return replies.status();
+  if (replies->size() != 2 || !(*replies)[0].is_integer() || !(*replies)[1].is_integer()) {
+    return absl::InternalError("ZCARD of the reservation indexes did not answer integers");
+  }
+  return ReservationCounts{.open = (*replies)[0].integer,
+                           .unannounced_expiries = (*replies)[1].integer};
 }
 
 }  // namespace orderplatform::inventory

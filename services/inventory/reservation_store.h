@@ -5,7 +5,11 @@
 // as INTERNAL (a bug or corrupt data: the message goes to the .dlq instead of blocking its
 // partition forever).
 //
-//   ReservationStore store(&redis, InventoryKeys(), absl::Hours(24 * 7));
+// Every script round trip is timed (orderplatform_lua_script_duration_seconds{script}; the calls
+// of one pipeline share one observation per script) and failures are counted
+// (orderplatform_lua_script_errors_total{script,reason}) when a registry is given.
+//
+//   ReservationStore store(&redis, InventoryKeys(), absl::Hours(24 * 7), &registry);
 //   absl::StatusOr<ReserveOutcome> r = store.Reserve("o-1", lines, now_ms, now_ms + ttl_ms);
 //   absl::StatusOr<CloseOutcome> c = store.Commit("o-1", now_ms);
 //   // A consumer batch: the scripts of many orders in two round trips instead of two per order.
@@ -22,6 +26,7 @@
 #include "absl/time/time.h"
 #include "orderplatform/v1/inventory_service.pb.h"
 #include "orderplatform/v1/types.pb.h"
+#include "platform/metrics/registry.h"
 #include "platform/redis/client.h"
 #include "services/inventory/inventory_keys.h"
 #include "services/inventory/reservation_outcomes.h"
@@ -41,11 +46,19 @@ struct ReservationOp {
 // ReserveOutcome for kReserve, CloseOutcome for kCommit and kRelease.
 using ReservationOutcome = std::variant<ReserveOutcome, CloseOutcome>;
 
+// Sizes of the inventory's indexes, read for the metrics at scrape time.
+struct ReservationCounts {
+  int64_t open = 0;                  // reservations waiting for payment (the deadlines index)
+  int64_t unannounced_expiries = 0;  // expired, StockReleased not acknowledged yet (the outbox)
+};
+
 class ReservationStore {
  public:
   // `retention` is how long a closed reservation record is kept: it must outlive the replay
   // horizon (Kafka retention), or a very late replay of OrderPlaced would reserve again.
-  ReservationStore(redis::RedisClient* redis, InventoryKeys keys, absl::Duration retention);
+  // `metrics` may be null (no script metrics) and must outlive the store.
+  ReservationStore(redis::RedisClient* redis, InventoryKeys keys, absl::Duration retention,
+                   metrics::Registry* metrics = nullptr);
 
   // `lines` must be normalized (distinct SKUs; events::NormalizeLines).
   absl::StatusOr<ReserveOutcome> Reserve(const std::string& order_id,
@@ -78,7 +91,23 @@ class ReservationStore {
   absl::StatusOr<orderplatform::v1::StockLevel> SetStock(const std::string& sku, int64_t available);
   absl::StatusOr<orderplatform::v1::StockLevel> GetStock(const std::string& sku);
 
+  // ZCARD of the deadlines index and of the expiry outbox, in one round trip.
+  absl::StatusOr<ReservationCounts> CountReservations();
+
  private:
+  // EVALSHA of one script, timed and its failures counted.
+  absl::StatusOr<redis::RedisReply> RunScript(const redis::LuaScript& script,
+                                              const std::vector<std::string>& keys,
+                                              const std::vector<std::string>& args);
+  // Records one round trip that ran `scripts` (distinct) and took `elapsed`; `ok` false: no reply.
+  void ObserveRoundTrip(const std::vector<const redis::LuaScript*>& scripts, absl::Duration elapsed,
+                        bool ok);
+  // Counts a failure of `script` with `reason` (unavailable, error_reply, unexpected_reply).
+  void CountScriptError(absl::string_view script, absl::string_view reason);
+  // INTERNAL for a reply that cannot be read; counted as error_reply (the script raised) or
+  // unexpected_reply (script and binary disagree).
+  absl::Status ScriptError(absl::string_view script, const redis::RedisReply& reply);
+
   // The reservation's SKUs and quantities (empty when there is no record).
   absl::StatusOr<std::vector<orderplatform::v1::OrderLine>> ReadLines(const std::string& order_id);
   // One wave of RunBatch: ops[begin, end) name distinct orders.
@@ -92,6 +121,8 @@ class ReservationStore {
   redis::RedisClient* redis_;
   InventoryKeys keys_;
   int64_t retention_ms_;
+  metrics::Family<metrics::Histogram>* script_duration_ = nullptr;
+  metrics::Family<metrics::Counter>* script_errors_ = nullptr;
 };
 
 }  // namespace orderplatform::inventory

@@ -5,6 +5,7 @@
 
 #include "gtest/gtest.h"
 #include "integration_tests/testenv/redis_server.h"
+#include "services/inventory/inventory_metrics.h"
 
 namespace orderplatform::inventory {
 namespace {
@@ -28,7 +29,22 @@ class ReservationStoreTest : public ::testing::Test {
                                               absl::Seconds(5));
     ASSERT_TRUE(client.ok()) << client.status();
     client_ = *std::move(client);
-    store_ = std::make_unique<ReservationStore>(client_.get(), InventoryKeys(), absl::Hours(1));
+    store_ = std::make_unique<ReservationStore>(client_.get(), InventoryKeys(), absl::Hours(1),
+                                                &registry_);
+  }
+
+  // The value of a counter or gauge series, or the count of a histogram series; -1 if absent.
+  double Metric(absl::string_view name, const std::vector<std::string>& labels = {}) {
+    for (const metrics::FamilySnapshot& family : registry_.Collect()) {
+      if (family.name != name) continue;
+      for (const metrics::Sample& sample : family.samples) {
+        if (sample.label_values != labels) continue;
+        return family.type == metrics::MetricType::kHistogram
+                   ? static_cast<double>(sample.histogram.count)
+                   : sample.value;
+      }
+    }
+    return -1;
   }
 
   void ExpectStock(const std::string& sku, int64_t available, int64_t reserved, int64_t sold) {
@@ -39,6 +55,7 @@ class ReservationStoreTest : public ::testing::Test {
     EXPECT_EQ(level->sold(), sold) << sku;
   }
 
+  metrics::Registry registry_;
   std::unique_ptr<testenv::RedisServer> server_;
   std::unique_ptr<redis::RedisClient> client_;
   std::unique_ptr<ReservationStore> store_;
@@ -181,6 +198,60 @@ TEST_F(ReservationStoreTest, SetStockRejectsNegativeAndUnavailableWhenRedisIsDow
   EXPECT_EQ(store_->SetStock("A", -1).status().code(), absl::StatusCode::kInvalidArgument);
   server_->Kill9();
   EXPECT_EQ(store_->GetStock("A").status().code(), absl::StatusCode::kUnavailable);
+}
+
+TEST_F(ReservationStoreTest, ScriptCallsAreTimedAndTheirFailuresCounted) {
+  ASSERT_TRUE(store_->SetStock("A", 5).ok());
+  ASSERT_TRUE(store_->Reserve("o-1", {Line("A", 1)}, 1000, 2000).ok());
+  ASSERT_TRUE(store_->Reserve("o-1", {Line("A", 1)}, 1000, 2000).ok());  // a replay is a call too
+  ASSERT_TRUE(store_->Commit("o-1", 1500).ok());
+  EXPECT_EQ(Metric("orderplatform_lua_script_duration_seconds", {"stock_set"}), 1);
+  EXPECT_EQ(Metric("orderplatform_lua_script_duration_seconds", {"reserve"}), 2);
+  EXPECT_EQ(Metric("orderplatform_lua_script_duration_seconds", {"commit"}), 1);
+  // Every script's error series exists from the start, at 0, so alerts see the first error.
+  for (const char* script : {"reserve", "commit", "release", "expire", "stock_set", "stock_get"}) {
+    for (const char* reason : {"unavailable", "error_reply", "unexpected_reply"}) {
+      EXPECT_EQ(Metric("orderplatform_lua_script_errors_total", {script, reason}), 0)
+          << script << " " << reason;
+    }
+  }
+
+  // Corrupt data: the script raises (WRONGTYPE), which the store reports as INTERNAL.
+  ASSERT_TRUE(client_->Command({"SET", InventoryKeys().Stock("broken"), "not a hash"}).ok());
+  EXPECT_EQ(store_->Reserve("o-2", {Line("broken", 1)}, 1000, 2000).status().code(),
+            absl::StatusCode::kInternal);
+  EXPECT_EQ(Metric("orderplatform_lua_script_errors_total", {"reserve", "error_reply"}), 1);
+
+  server_->Kill9();
+  EXPECT_EQ(store_->Reserve("o-3", {Line("A", 1)}, 1000, 2000).status().code(),
+            absl::StatusCode::kUnavailable);
+  EXPECT_EQ(Metric("orderplatform_lua_script_errors_total", {"reserve", "unavailable"}), 1);
+  EXPECT_EQ(Metric("orderplatform_lua_script_duration_seconds", {"reserve"}), 4);
+}
+
+TEST_F(ReservationStoreTest, ReservationGaugesAreReadFromRedisAtScrapeTime) {
+  metrics::CollectorHandle gauges = AddReservationGauges(&registry_, store_.get());
+  EXPECT_EQ(Metric("orderplatform_inventory_reservations_open"), 0);
+  ASSERT_TRUE(store_->SetStock("A", 5).ok());
+  ASSERT_TRUE(store_->Reserve("o-1", {Line("A", 1)}, 1000, 2000).ok());
+  ASSERT_TRUE(store_->Reserve("o-2", {Line("A", 1)}, 1000, 9000).ok());
+  ASSERT_TRUE(store_->Reserve("o-3", {Line("A", 1)}, 1000, 9000).ok());
+  ASSERT_TRUE(store_->Commit("o-3", 1500).ok());
+  EXPECT_EQ(Metric("orderplatform_inventory_reservations_open"), 2);
+  EXPECT_EQ(Metric("orderplatform_inventory_expiries_unannounced"), 0);
+
+  ASSERT_EQ(store_->ExpireDue(5000, 10)->size(), 1u);  // o-1; not announced yet
+  EXPECT_EQ(Metric("orderplatform_inventory_reservations_open"), 1);
+  EXPECT_EQ(Metric("orderplatform_inventory_expiries_unannounced"), 1);
+
+  // Unreachable Redis: the families stay, without a made-up value.
+  server_->Kill9();
+  EXPECT_EQ(Metric("orderplatform_inventory_reservations_open"), -1);
+  bool announced = false;
+  for (const metrics::FamilySnapshot& family : registry_.Collect()) {
+    announced = announced || family.name == "orderplatform_inventory_reservations_open";
+  }
+  EXPECT_TRUE(announced);
 }
 
 }  // namespace

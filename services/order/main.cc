@@ -17,6 +17,9 @@
 #include "platform/kafka/consumer.h"
 #include "platform/kafka/producer.h"
 #include "platform/log/log.h"
+#include "platform/metrics/registry.h"
+#include "platform/redis/client_metrics.h"
+#include "platform/service/service_metrics.h"
 #include "platform/service/shutdown_signal.h"
 #include "platform/service/startup.h"
 #include "services/order/order_counters.h"
@@ -71,18 +74,25 @@ int Main() {
       {.consumer_group = events::kOrderGroup, .grpc_port = 50051});
   if (!config.ok()) service::ExitWithReason(kService, config.status().message());
   CheckFlags();
+  // Every component records into this registry; /metrics serves it when --metrics_port is set.
+  const std::unique_ptr<service::ServiceMetrics> service_metrics =
+      service::StartMetricsOrExit(kService, *config);
+  metrics::Registry* const registry = service_metrics->registry();
 
   absl::StatusOr<redis::RedisOptions> redis_options = service::RedisOptionsFor(*config);
   if (!redis_options.ok()) service::ExitWithReason(kService, redis_options.status().message());
   absl::StatusOr<std::unique_ptr<RedisSessionPool>> pool = RedisSessionPool::Connect(
       *redis_options, absl::GetFlag(FLAGS_redis_connections), config->dependency_wait);
   if (!pool.ok()) service::ExitWithReason(kService, pool.status().message());
+  const metrics::CollectorHandle redis_metrics =
+      redis::ExportRedisClientStats(registry, [&pool] { return (*pool)->stats(); });
   service::WaitForKafkaOrExit(kService, *config);
   const kafka::KafkaOptions kafka_options = service::KafkaOptionsFor(*config, kService);
   absl::StatusOr<std::unique_ptr<kafka::Producer>> producer = kafka::Producer::Create(kafka_options);
   if (!producer.ok()) service::ExitWithReason(kService, producer.status().message());
 
   OrderCounters counters;
+  const metrics::CollectorHandle order_counters = ExportOrderCounters(registry, &counters);
   OrderStore store(pool->get(), OrderKeys(absl::GetFlag(FLAGS_redis_hash_tag)), &counters);
   const absl::Duration produce_timeout =
       absl::Milliseconds(absl::GetFlag(FLAGS_produce_timeout_ms));
@@ -96,11 +106,12 @@ int Main() {
     log::LogWarn("order_outbox_startup_relay_failed", {{"error", relayed.status().message()}});
   }
 
-  OrderEventHandler handler(&store, &counters);
+  OrderEventHandler handler(&store, &counters, {.metrics = registry});
   absl::StatusOr<std::unique_ptr<kafka::BatchConsumer>> consumer = kafka::BatchConsumer::Create(
       {.kafka = kafka_options,
        .group_id = config->consumer_group,
-       .topics = {events::kInventoryTopic, events::kPaymentsTopic}},
+       .topics = {events::kInventoryTopic, events::kPaymentsTopic},
+       .metrics = registry},
       &handler, producer->get());
   if (!consumer.ok()) service::ExitWithReason(kService, consumer.status().message());
 
@@ -110,7 +121,8 @@ int Main() {
        .watch_poll_interval = absl::Milliseconds(absl::GetFlag(FLAGS_watch_poll_ms)),
        .watch_duration_max = absl::Milliseconds(absl::GetFlag(FLAGS_watch_max_ms))});
   absl::StatusOr<std::unique_ptr<grpc_server::GrpcServer>> server =
-      grpc_server::GrpcServer::Start(service::GrpcServerOptionsFor(*config), {&grpc_service});
+      grpc_server::GrpcServer::Start(service::GrpcServerOptionsFor(*config, registry),
+                                     {&grpc_service});
   if (!server.ok()) service::ExitWithReason(kService, server.status().message());
 
   absl::Status consumed;

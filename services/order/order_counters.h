@@ -1,16 +1,20 @@
-// The order service's counters, declared once (ORDER_COUNTERS below): the struct, the log line
-// and docs/ORDER_SERVICE.md all follow this one list. Each counter is monotonic and thread-safe.
+// The order service's counters, declared once (ORDER_COUNTERS below): the struct, the log line,
+// the metrics (orderplatform_order_<name>_total, help = the meaning) and docs/ORDER_SERVICE.md
+// all follow this one list. Each counter is monotonic and thread-safe.
 // Counters marked "degraded" count a fallback path; each such path also logs a warning.
 //
 //   OrderCounters counters;
 //   counters.orders_created.fetch_add(1);            // or Increment(counters.orders_created)
 //   log::LogInfo("order_counters", {{"counters", counters.Summary()}});
+//   metrics::CollectorHandle exported = ExportOrderCounters(&registry, &counters);
 #ifndef ORDERPLATFORM_SERVICES_ORDER_ORDER_COUNTERS_H_
 #define ORDERPLATFORM_SERVICES_ORDER_ORDER_COUNTERS_H_
 
 #include <atomic>
 #include <cstdint>
 #include <string>
+
+#include "platform/metrics/registry.h"
 
 // X(name, meaning)
 #define ORDER_COUNTERS(X)                                                                         \
@@ -47,6 +51,11 @@ struct OrderCounters {
 inline void Increment(std::atomic<int64_t>& counter, int64_t by = 1) {
   counter.fetch_add(by, std::memory_order_relaxed);
 }
+
+// Exports every counter as orderplatform_order_<name>_total, read at scrape time. `counters`
+// must outlive the returned handle.
+[[nodiscard]] metrics::CollectorHandle ExportOrderCounters(metrics::Registry* registry,
+                                                           const OrderCounters* counters);
 
 }  // namespace orderplatform::order
 

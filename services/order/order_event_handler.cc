@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/time/clock.h"
+#include "platform/events/envelope.h"
 #include "platform/events/topics.h"
 #include "platform/events/validation.h"
 #include "platform/kafka/dead_letter.h"
@@ -17,30 +18,48 @@ using orderplatform::v1::OrderEvent;
 using orderplatform::v1::PaymentEvent;
 
 // The fact one message states, with its order id. nullopt: nothing to apply (a dead letter was
-// appended to `out`, or the event does not move a status).
+// appended to `out`, or the event does not move a status). `type` is set to the event's type
+// (kafka::kInvalidEventType for a dead letter).
 template <typename Event>
 std::optional<std::pair<std::string, StatusFact>> ParseFact(
     const kafka::ConsumedMessage& message, std::vector<kafka::OutgoingMessage>* out,
-    OrderCounters* counters) {
+    OrderCounters* counters, std::string* type) {
   kafka::ParsedBatch<Event> parsed = kafka::ParseBatchOrDeadLetter<Event>(
       absl::MakeConstSpan(&message, 1),
       [](const Event& event) { return events::ValidateEvent(event); });
   if (parsed.events.empty()) {
     Increment(counters->dead_letters, static_cast<int64_t>(parsed.dead_letters.size()));
     for (kafka::OutgoingMessage& dead : parsed.dead_letters) out->push_back(std::move(dead));
+    *type = std::string(kafka::kInvalidEventType);
     return std::nullopt;
   }
   const Event& event = parsed.events.front().event;
+  *type = events::EventType(event);
   std::optional<StatusFact> fact = FactOf(event);
   if (!fact.has_value()) return std::nullopt;
   return std::make_pair(event.envelope().order_id(), *std::move(fact));
+}
+
+// The outcome label of what the projection did with a fact.
+kafka::EventOutcome OutcomeOf(Projection::Kind kind) {
+  switch (kind) {
+    case Projection::Kind::kAdvanced:
+    case Projection::Kind::kTerminated:
+      return kafka::EventOutcome::kApplied;
+    case Projection::Kind::kUnchanged:
+    case Projection::Kind::kReannounced:
+      return kafka::EventOutcome::kDuplicate;
+    case Projection::Kind::kTerminalConflict:
+      return kafka::EventOutcome::kIgnored;
+  }
+  return kafka::EventOutcome::kIgnored;
 }
 
 }  // namespace
 
 OrderEventHandler::OrderEventHandler(OrderStore* store, OrderCounters* counters,
                                      OrderHandlerOptions options)
-    : store_(store), counters_(counters), options_(std::move(options)) {
+    : store_(store), counters_(counters), options_(std::move(options)), events_(options_.metrics) {
   if (!options_.now_ms) options_.now_ms = [] { return absl::ToUnixMillis(absl::Now()); };
 }
 
@@ -51,9 +70,11 @@ absl::StatusOr<std::vector<kafka::OutgoingMessage>> OrderEventHandler::Handle(
   for (size_t i = 0; i < batch.size(); ++i) {
     const kafka::ConsumedMessage& message = batch[i];
     if (message.topic == events::kInventoryTopic) {
-      parsed[i].fact = ParseFact<InventoryEvent>(message, &parsed[i].dead_letters, counters_);
+      parsed[i].fact =
+          ParseFact<InventoryEvent>(message, &parsed[i].dead_letters, counters_, &parsed[i].type);
     } else if (message.topic == events::kPaymentsTopic) {
-      parsed[i].fact = ParseFact<PaymentEvent>(message, &parsed[i].dead_letters, counters_);
+      parsed[i].fact =
+          ParseFact<PaymentEvent>(message, &parsed[i].dead_letters, counters_, &parsed[i].type);
     }
   }
   // 2. Apply them all in one check-and-set; each projection is pure and sees the record as the
@@ -77,7 +98,12 @@ absl::StatusOr<std::vector<kafka::OutgoingMessage>> OrderEventHandler::Handle(
     update_message.push_back(i);
   }
   absl::StatusOr<std::vector<absl::StatusOr<OrderRecord>>> stored = store_->UpdateBatch(updates);
-  if (!stored.ok()) return stored.status();  // UNAVAILABLE, ABORTED: the batch comes again
+  if (!stored.ok()) {  // UNAVAILABLE, ABORTED: the batch comes again
+    for (size_t i : update_message) {
+      events_.Record(batch[i].topic, parsed[i].type, kafka::EventOutcome::kRetried);
+    }
+    return stored.status();
+  }
 
   // 3. Announce, in batch order.
   std::vector<kafka::OutgoingMessage> out;
@@ -85,13 +111,21 @@ absl::StatusOr<std::vector<kafka::OutgoingMessage>> OrderEventHandler::Handle(
   size_t next_update = 0;
   for (size_t i = 0; i < batch.size(); ++i) {
     for (kafka::OutgoingMessage& dead : parsed[i].dead_letters) out.push_back(std::move(dead));
-    if (next_update >= update_message.size() || update_message[next_update] != i) continue;
+    if (next_update >= update_message.size() || update_message[next_update] != i) {
+      if (!parsed[i].type.empty()) {
+        events_.Record(batch[i].topic, parsed[i].type,
+                       parsed[i].dead_letters.empty() ? kafka::EventOutcome::kIgnored
+                                                      : kafka::EventOutcome::kDeadLettered);
+      }
+      continue;
+    }
     const absl::StatusOr<OrderRecord>& record = (*stored)[next_update++];
     const auto& [order_id, fact] = *parsed[i].fact;
     if (absl::IsNotFound(record.status())) {
       Increment(counters_->events_unknown_order);
       log::LogWarn("order_event_for_unknown_order",
                    {{"order_id", order_id}, {"event_id", fact.event_id}});
+      events_.Record(batch[i].topic, parsed[i].type, kafka::EventOutcome::kIgnored);
       continue;
     }
     if (!record.ok()) {
@@ -103,8 +137,10 @@ absl::StatusOr<std::vector<kafka::OutgoingMessage>> OrderEventHandler::Handle(
                                               {"key", batch[i].key},
                                               {"error", record.status().message()}});
       out.push_back(kafka::MakeDeadLetter(batch[i], record.status().message()));
+      events_.Record(batch[i].topic, parsed[i].type, kafka::EventOutcome::kDeadLettered);
       continue;
     }
+    events_.Record(batch[i].topic, parsed[i].type, OutcomeOf(parsed[i].projection.kind));
     std::optional<OrderEvent> outcome =
         Announce(order_id, fact, parsed[i].projection, *record);
     if (outcome.has_value()) out.push_back(OrdersMessage(*outcome));

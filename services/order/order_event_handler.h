@@ -19,6 +19,11 @@
 // check-and-set that kept losing (ABORTED), fails the batch: the consumer backs off and hands
 // the same messages over again, and nothing goes to the DLQ. A stored record that does not parse
 // (INTERNAL) sends that one message to the DLQ with the reason, so it cannot block its partition.
+//
+// Each message is counted in orderplatform_events_handled_total (kafka/event_metrics.h): applied
+// (the status advanced), duplicate (the projection already held the fact, or a terminal outcome
+// was announced again), ignored (no status to move, an unknown order, a contradicting terminal
+// fact), dead_lettered or retried.
 #ifndef ORDERPLATFORM_SERVICES_ORDER_ORDER_EVENT_HANDLER_H_
 #define ORDERPLATFORM_SERVICES_ORDER_ORDER_EVENT_HANDLER_H_
 
@@ -33,6 +38,8 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "platform/kafka/consumer.h"
+#include "platform/kafka/event_metrics.h"
+#include "platform/metrics/registry.h"
 #include "services/order/order_counters.h"
 #include "services/order/order_projection.h"
 #include "services/order/order_store.h"
@@ -41,6 +48,8 @@ namespace orderplatform::order {
 
 struct OrderHandlerOptions {
   std::function<int64_t()> now_ms;  // default: wall clock
+  // Where orderplatform_events_handled_total goes; null: not recorded. Must outlive the handler.
+  metrics::Registry* metrics = nullptr;
 };
 
 class OrderEventHandler : public kafka::BatchHandler {
@@ -56,6 +65,7 @@ class OrderEventHandler : public kafka::BatchHandler {
     std::vector<kafka::OutgoingMessage> dead_letters;  // did not parse or validate
     std::optional<std::pair<std::string, StatusFact>> fact;  // order id and fact
     Projection projection;  // what applying the fact decided (the attempt that was written)
+    std::string type;       // for the metrics: the payload name or kafka::kInvalidEventType
   };
   // What an applied fact produces: the outcome event, if any, after counting and logging it.
   std::optional<orderplatform::v1::OrderEvent> Announce(const std::string& order_id,
@@ -66,6 +76,7 @@ class OrderEventHandler : public kafka::BatchHandler {
   OrderStore* store_;
   OrderCounters* counters_;
   OrderHandlerOptions options_;
+  kafka::EventMetrics events_;
 };
 
 }  // namespace orderplatform::order

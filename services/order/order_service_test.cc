@@ -204,8 +204,8 @@ class OrderServiceTest : public ::testing::Test {
         OrderOutboxOptions{.produce_timeout = produce_timeout,
                            .relay_min_age = absl::Seconds(6),
                            .now_ms = clock});
-    handler_ = std::make_unique<OrderEventHandler>(store_.get(), &counters_,
-                                                   OrderHandlerOptions{.now_ms = clock});
+    handler_ = std::make_unique<OrderEventHandler>(
+        store_.get(), &counters_, OrderHandlerOptions{.now_ms = clock, .metrics = &registry_});
     service_ = std::make_unique<OrderGrpcService>(
         store_.get(), outbox_.get(), &counters_,
         OrderServiceOptions{.watchers_max = 2,
@@ -279,6 +279,7 @@ class OrderServiceTest : public ::testing::Test {
   }
 
   // Declared in construction order; destroyed in reverse (the server before the service, ...).
+  metrics::Registry registry_;
   std::unique_ptr<testenv::RedisServer> redis_;
   std::unique_ptr<RedisSessionPool> pool_;
   std::unique_ptr<kafka::testing::MockCluster> cluster_;
@@ -652,6 +653,49 @@ TEST_F(OrderServiceTest, AReplayedTerminalFactAnnouncesTheSameOutcomeAgain) {
   Order after;
   ASSERT_TRUE(Get(order_id, &after).ok());
   EXPECT_EQ(after.status(), orderplatform::v1::CONFIRMED);
+}
+
+// Each consumed message is counted by what the projection did with it, and the declared counters
+// are exported under their own names.
+TEST_F(OrderServiceTest, MetricsCountEachEventByOutcomeAndExportTheCounters) {
+  metrics::CollectorHandle exported = ExportOrderCounters(&registry_, &counters_);
+  auto value = [this](absl::string_view name, const std::vector<std::string>& labels) {
+    for (const metrics::FamilySnapshot& family : registry_.Collect()) {
+      if (family.name != name) continue;
+      for (const metrics::Sample& sample : family.samples) {
+        if (sample.label_values == labels) return sample.value;
+      }
+    }
+    return 0.0;
+  };
+  auto handled = [&value](const char* topic, const char* type, const char* outcome) {
+    return value("orderplatform_events_handled_total", {topic, type, outcome});
+  };
+  Order placed;
+  ASSERT_TRUE(Place(Request("req-1"), &placed).ok());
+  const std::string order_id = placed.order_id();
+  Drive({Consumed(StockReserved(order_id)), Consumed(PaymentAuthorized(order_id)),
+         Consumed(StockCommitted(order_id))});
+  Drive({Consumed(StockCommitted(order_id)),  // the terminal fact again: re-announced
+         Consumed(PaymentAuthorized(order_id)),  // an older fact: nothing to change
+         Consumed(StockReleased(order_id, orderplatform::v1::RESERVATION_EXPIRED)),  // conflict
+         Consumed(StockCommitted("o-never-placed")),
+         Consumed(events::kInventoryTopic, order_id, "\xff\xff not protobuf")});
+  EXPECT_EQ(handled("inventory.v1", "StockReserved", "applied"), 1);
+  EXPECT_EQ(handled("payments.v1", "PaymentAuthorized", "applied"), 1);
+  EXPECT_EQ(handled("inventory.v1", "StockCommitted", "applied"), 1);
+  EXPECT_EQ(handled("inventory.v1", "StockCommitted", "duplicate"), 1);
+  EXPECT_EQ(handled("payments.v1", "PaymentAuthorized", "duplicate"), 1);
+  EXPECT_EQ(handled("inventory.v1", "StockReleased", "ignored"), 1);
+  EXPECT_EQ(handled("inventory.v1", "StockCommitted", "ignored"), 1);
+  EXPECT_EQ(handled("inventory.v1", "invalid", "dead_lettered"), 1);
+  EXPECT_EQ(value("orderplatform_order_orders_created_total", {}), 1);
+  EXPECT_EQ(value("orderplatform_order_outcomes_reannounced_total", {}), 1);
+  EXPECT_EQ(value("orderplatform_order_dead_letters_total", {}), 1);
+
+  redis_->Kill9();
+  EXPECT_FALSE(handler_->Handle({Consumed(StockReserved(order_id))}).ok());
+  EXPECT_EQ(handled("inventory.v1", "StockReserved", "retried"), 1);
 }
 
 TEST_F(OrderServiceTest, RedisDownFailsTheBatchWithoutDeadLetters) {

@@ -81,4 +81,17 @@ RedisSessionPool::Session::~Session() {
   if (pool_ != nullptr) pool_->Release(client_);
 }
 
+redis::RedisClientStats RedisSessionPool::stats() const {
+  redis::RedisClientStats total;
+  for (const std::unique_ptr<redis::RedisClient>& client : clients_) {
+    const redis::RedisClientStats one = client->stats();
+    total.connects += one.connects;
+    total.connect_failures += one.connect_failures;
+    total.connection_losses += one.connection_losses;
+    total.script_loads += one.script_loads;
+    total.noscript_retries += one.noscript_retries;
+  }
+  return total;
+}
+
 }  // namespace orderplatform::order

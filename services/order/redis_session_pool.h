@@ -75,6 +75,9 @@ class RedisSessionPool {
 
   int size() const { return static_cast<int>(clients_.size()); }
 
+  // The counters of every connection, summed (for the metrics).
+  redis::RedisClientStats stats() const;
+
  private:
   void Release(redis::RedisClient* client) ABSL_LOCKS_EXCLUDED(mu_);
 

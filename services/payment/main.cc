@@ -21,7 +21,10 @@
 #include "platform/kafka/consumer.h"
 #include "platform/kafka/producer.h"
 #include "platform/log/log.h"
+#include "platform/metrics/registry.h"
+#include "platform/redis/client_metrics.h"
 #include "platform/service/consumer_thread.h"
+#include "platform/service/service_metrics.h"
 #include "platform/service/shutdown_signal.h"
 #include "platform/service/startup.h"
 #include "services/payment/behavior_store.h"
@@ -53,7 +56,14 @@ int Main() {
         kService, absl::StrCat("--ledger_retention_ms must be >= ", kLedgerRetentionMsMin));
   }
 
+  // Every component records into this registry; /metrics serves it when --metrics_port is set.
+  const std::unique_ptr<service::ServiceMetrics> service_metrics =
+      service::StartMetricsOrExit(kService, *config);
+  metrics::Registry* const registry = service_metrics->registry();
+
   std::unique_ptr<redis::RedisClient> redis = service::ConnectRedisOrExit(kService, *config);
+  const metrics::CollectorHandle redis_metrics =
+      redis::ExportRedisClientStats(registry, [&redis] { return redis->stats(); });
   service::WaitForKafkaOrExit(kService, *config);
   const kafka::KafkaOptions kafka_options = service::KafkaOptionsFor(*config, kService);
   absl::StatusOr<std::unique_ptr<kafka::Producer>> producer =
@@ -63,18 +73,21 @@ int Main() {
   const PaymentKeys keys;
   PaymentLedger ledger(redis.get(), keys, {.retention = absl::Milliseconds(retention_ms)});
   BehaviorStore behaviors(redis.get(), keys);
-  PaymentEventHandler handler(&ledger, &behaviors);
+  PaymentEventHandler handler(&ledger, &behaviors, {.metrics = registry});
+  const metrics::CollectorHandle payment_counters = ExportPaymentCounters(registry, &handler);
   absl::StatusOr<std::unique_ptr<kafka::BatchConsumer>> consumer =
       kafka::BatchConsumer::Create({.kafka = kafka_options,
                                     .group_id = config->consumer_group,
-                                    .topics = {events::kInventoryTopic}},
+                                    .topics = {events::kInventoryTopic},
+                                    .metrics = registry},
                                    &handler, producer->get());
   if (!consumer.ok()) service::ExitWithReason(kService, consumer.status().message());
 
   const grpc_server::AdminTokenAuth admin(config->admin_token);
   PaymentGrpcService grpc_service(&ledger, &behaviors, {.authorize_admin = admin.AsCallback()});
   absl::StatusOr<std::unique_ptr<grpc_server::GrpcServer>> server =
-      grpc_server::GrpcServer::Start(service::GrpcServerOptionsFor(*config), {&grpc_service});
+      grpc_server::GrpcServer::Start(service::GrpcServerOptionsFor(*config, registry),
+                                     {&grpc_service});
   if (!server.ok()) service::ExitWithReason(kService, server.status().message());
 
   // A consumer that fails stops the process (SIGTERM), so a supervisor restarts it.

@@ -40,7 +40,10 @@ kafka::OutgoingMessage PaymentMessage(const PaymentEvent& event) {
 
 PaymentEventHandler::PaymentEventHandler(PaymentLedger* ledger, BehaviorStore* behaviors,
                                          PaymentHandlerOptions options)
-    : ledger_(ledger), behaviors_(behaviors), options_(std::move(options)) {
+    : ledger_(ledger),
+      behaviors_(behaviors),
+      options_(std::move(options)),
+      events_(options_.metrics) {
   if (!options_.now_ms) options_.now_ms = [] { return absl::ToUnixMillis(absl::Now()); };
   if (!options_.sleep) options_.sleep = [](absl::Duration d) { absl::SleepFor(d); };
 }
@@ -54,6 +57,8 @@ absl::StatusOr<std::vector<kafka::OutgoingMessage>> PaymentEventHandler::Handle(
     absl::Span<const kafka::ConsumedMessage> messages) {
   Batch batch{.messages = messages};
   batch.results.resize(messages.size());
+  batch.types.resize(messages.size());
+  batch.outcomes.resize(messages.size(), kafka::EventOutcome::kIgnored);
   // Runs of StockReserved are paid together (two round trips per run, not two per order); a
   // refund first completes the run before it, so every order sees its events in log order.
   std::vector<PendingPay> run;
@@ -74,6 +79,9 @@ absl::StatusOr<std::vector<kafka::OutgoingMessage>> PaymentEventHandler::Handle(
   }
   if (absl::Status paid = PayAll(run, &batch); !paid.ok()) return FailBatch(paid, batch);
 
+  for (size_t i = 0; i < messages.size(); ++i) {
+    if (!batch.types[i].empty()) events_.Record(messages[i].topic, batch.types[i], batch.outcomes[i]);
+  }
   std::vector<kafka::OutgoingMessage> out;
   out.reserve(messages.size());
   for (std::vector<kafka::OutgoingMessage>& produced : batch.results) {
@@ -85,6 +93,11 @@ absl::StatusOr<std::vector<kafka::OutgoingMessage>> PaymentEventHandler::Handle(
 }
 
 absl::Status PaymentEventHandler::FailBatch(const absl::Status& status, const Batch& batch) {
+  for (size_t i = 0; i < batch.messages.size(); ++i) {
+    if (!batch.types[i].empty()) {
+      events_.Record(batch.messages[i].topic, batch.types[i], kafka::EventOutcome::kRetried);
+    }
+  }
   // Retrying later can succeed; a dead letter would lose a payment decision for good.
   log::LogWarn("payment_batch_failed",
                {{"topic", batch.messages.front().topic},
@@ -112,6 +125,7 @@ absl::Status PaymentEventHandler::ParkOrFail(size_t index, const absl::Status& s
                                            {"error", status.message()}});
   batch->results[index].push_back(kafka::MakeDeadLetter(message, status.message()));
   ++batch->counts.dead_letters;
+  batch->outcomes[index] = kafka::EventOutcome::kDeadLettered;
   return absl::OkStatus();
 }
 
@@ -129,9 +143,12 @@ void PaymentEventHandler::ParseOne(size_t index, Batch* batch, std::optional<Pen
     for (kafka::OutgoingMessage& dead : parsed.dead_letters) {
       batch->results[index].push_back(std::move(dead));
     }
+    batch->types[index] = std::string(kafka::kInvalidEventType);
+    batch->outcomes[index] = kafka::EventOutcome::kDeadLettered;
     return;
   }
   const InventoryEvent& event = parsed.events.front().event;
+  batch->types[index] = events::EventType(event);
   PaymentCommand command = DecideInventoryEvent(event);
   if (auto* p = std::get_if<PayCommand>(&command)) {
     *pay = PendingPay{.index = index, .cause = event.envelope(), .command = std::move(*p)};
@@ -214,6 +231,8 @@ absl::Status PaymentEventHandler::Announce(const PendingPay& pay,
     return AnnounceRecorded(pay.cause, recorded->entry, pay.index, batch);
   }
   const std::string& order_id = pay.command.order.order_id;
+  batch->outcomes[pay.index] =
+      recorded->entry.no_answer ? kafka::EventOutcome::kIgnored : kafka::EventOutcome::kApplied;
   if (recorded->entry.no_answer) {
     ++batch->counts.no_answer;
     log::LogInfo("payment_no_answer", {{"order_id", order_id}});
@@ -237,6 +256,8 @@ absl::Status PaymentEventHandler::Announce(const PendingPay& pay,
 absl::Status PaymentEventHandler::AnnounceRecorded(const Envelope& cause,
                                                   const LedgerEntry& entry, size_t index,
                                                   Batch* batch) {
+  batch->outcomes[index] =
+      entry.no_answer ? kafka::EventOutcome::kIgnored : kafka::EventOutcome::kDuplicate;
   if (entry.no_answer) {
     ++batch->counts.no_answer_kept;
     return absl::OkStatus();
@@ -256,10 +277,12 @@ absl::Status PaymentEventHandler::Refund(const PendingRefund& refund, Batch* bat
       outcome->entry.has_value() ? RefundEvent(refund.cause, *outcome->entry) : std::nullopt;
   if (!event.has_value()) {
     ++batch->counts.nothing_to_refund;
-    return absl::OkStatus();
+    return absl::OkStatus();  // outcome: ignored
   }
   // Announced again when it was REFUNDED already: a crash between the ledger write and the
   // produce is healed by the re-delivery, and the duplicate has the same event id.
+  batch->outcomes[refund.index] =
+      outcome->refunded_now ? kafka::EventOutcome::kApplied : kafka::EventOutcome::kDuplicate;
   if (outcome->refunded_now) {
     ++batch->counts.refunded;
     log::LogInfo("payment_refunded",
@@ -269,6 +292,19 @@ absl::Status PaymentEventHandler::Refund(const PendingRefund& refund, Batch* bat
   }
   batch->results[refund.index].push_back(PaymentMessage(*event));
   return absl::OkStatus();
+}
+
+metrics::CollectorHandle ExportPaymentCounters(metrics::Registry* registry,
+                                               const PaymentEventHandler* handler) {
+  return registry->AddCollector([handler](std::vector<metrics::FamilySnapshot>* out) {
+    ForEachCounter(handler->stats(), [out](const char* name, const char* help, int64_t value) {
+      metrics::FamilySnapshot family{.name = absl::StrCat("orderplatform_payment_", name, "_total"),
+                                     .help = help,
+                                     .type = metrics::MetricType::kCounter};
+      family.samples.push_back({.value = static_cast<double>(value)});
+      out->push_back(std::move(family));
+    });
+  });
 }
 
 }  // namespace orderplatform::payment

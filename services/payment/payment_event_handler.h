@@ -23,12 +23,18 @@
 //                                                        backoff and nothing goes to the .dlq
 //   - the stored behavior cannot be read or is invalid -> the batch fails: no order can be
 //                                                        decided until SetBehavior repairs it
+//
+// Metrics: each message in orderplatform_events_handled_total (kafka/event_metrics.h): applied
+// (authorized, declined or refunded now), duplicate (answered again from the ledger), ignored
+// (nothing to decide or refund, or left unanswered on purpose), dead_lettered, retried; and the
+// counters below as orderplatform_payment_<name>_total (ExportPaymentCounters).
 #ifndef ORDERPLATFORM_SERVICES_PAYMENT_PAYMENT_EVENT_HANDLER_H_
 #define ORDERPLATFORM_SERVICES_PAYMENT_PAYMENT_EVENT_HANDLER_H_
 
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -38,6 +44,8 @@
 #include "orderplatform/v1/events.pb.h"
 #include "orderplatform/v1/payment_service.pb.h"
 #include "platform/kafka/consumer.h"
+#include "platform/kafka/event_metrics.h"
+#include "platform/metrics/registry.h"
 #include "services/payment/behavior_store.h"
 #include "services/payment/payment_events.h"
 #include "services/payment/payment_ledger.h"
@@ -75,6 +83,8 @@ struct PaymentHandlerOptions {
   std::function<int64_t()> now_ms;
   // How the answer latency is waited out; replaceable so tests need not wait.
   std::function<void(absl::Duration)> sleep;
+  // Where orderplatform_events_handled_total goes; null: not recorded. Must outlive the handler.
+  metrics::Registry* metrics = nullptr;
 };
 
 class PaymentEventHandler : public kafka::BatchHandler {
@@ -99,6 +109,10 @@ class PaymentEventHandler : public kafka::BatchHandler {
     PaymentHandlerStats counts;
     // What each message produces (events, dead letters), in message order.
     std::vector<std::vector<kafka::OutgoingMessage>> results;
+    // What each message was (its payload name, kafka::kInvalidEventType, or empty: not counted)
+    // and what came of it, for the metrics.
+    std::vector<std::string> types;
+    std::vector<kafka::EventOutcome> outcomes;
   };
   struct PendingPay {
     size_t index = 0;  // of the StockReserved in the batch
@@ -134,10 +148,16 @@ class PaymentEventHandler : public kafka::BatchHandler {
   PaymentLedger* const ledger_;
   BehaviorStore* const behaviors_;
   PaymentHandlerOptions options_;
+  kafka::EventMetrics events_;
 
   mutable absl::Mutex stats_mu_;
   PaymentHandlerStats stats_ ABSL_GUARDED_BY(stats_mu_);
 };
+
+// Exports the handler's counters as orderplatform_payment_<name>_total, read at scrape time.
+// `handler` must outlive the returned handle.
+[[nodiscard]] metrics::CollectorHandle ExportPaymentCounters(metrics::Registry* registry,
+                                                             const PaymentEventHandler* handler);
 
 // A payments.v1 message for `event` (key = order id).
 kafka::OutgoingMessage PaymentMessage(const orderplatform::v1::PaymentEvent& event);

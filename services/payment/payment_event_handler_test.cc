@@ -94,7 +94,19 @@ class PaymentEventHandlerTest : public ::testing::Test {
     handler_ = std::make_unique<PaymentEventHandler>(
         ledger_.get(), behaviors_.get(),
         PaymentHandlerOptions{.now_ms = [this] { return now_ms_; },
-                              .sleep = [this](absl::Duration d) { sleeps_.push_back(d); }});
+                              .sleep = [this](absl::Duration d) { sleeps_.push_back(d); },
+                              .metrics = &registry_});
+  }
+
+  // A counter series' value; 0 when it does not exist (yet).
+  double Metric(absl::string_view name, const std::vector<std::string>& labels = {}) {
+    for (const metrics::FamilySnapshot& family : registry_.Collect()) {
+      if (family.name != name) continue;
+      for (const metrics::Sample& sample : family.samples) {
+        if (sample.label_values == labels) return sample.value;
+      }
+    }
+    return 0;
   }
 
   absl::StatusOr<std::vector<OutgoingMessage>> Handle(const std::vector<ConsumedMessage>& batch) {
@@ -120,6 +132,7 @@ class PaymentEventHandlerTest : public ::testing::Test {
 
   int64_t now_ms_ = 1'000'000;
   std::vector<absl::Duration> sleeps_;
+  metrics::Registry registry_;
   std::unique_ptr<testenv::RedisServer> server_;
   std::unique_ptr<redis::RedisClient> client_;
   std::unique_ptr<PaymentLedger> ledger_;
@@ -428,6 +441,37 @@ TEST_F(PaymentEventHandlerTest, ARunOfManyOrdersTakesAFewRoundTrips) {
   // The behavior read, the INFO itself and large pipelines read in chunks; one call per order
   // would be 400.
   EXPECT_LE(after - before, 20);
+}
+
+// Each message is counted by what the ledger said, and the declared counters are exported.
+TEST_F(PaymentEventHandlerTest, MetricsCountEachEventByOutcomeAndExportTheCounters) {
+  metrics::CollectorHandle exported = ExportPaymentCounters(&registry_, handler_.get());
+  PaymentBehavior behavior;
+  behavior.add_decline_customers("mallory");
+  SetBehavior(behavior);
+  HandleOk({Message(Reserved("o-1")), Message(Reserved("o-2", "mallory"))});
+  HandleOk({Message(Reserved("o-1")),  // replay: answered from the ledger
+            Message(Released("o-1")), Message(Released("o-1")), Message(Released("o-never"))});
+  ConsumedMessage garbage{.topic = events::kInventoryTopic, .offset = 9, .value = "\xff junk"};
+  HandleOk({garbage});
+  auto handled = [this](const char* type, const char* outcome) {
+    return Metric("orderplatform_events_handled_total", {"inventory.v1", type, outcome});
+  };
+  EXPECT_EQ(handled("StockReserved", "applied"), 2);  // authorized and declined
+  EXPECT_EQ(handled("StockReserved", "duplicate"), 1);
+  EXPECT_EQ(handled("StockReleased", "applied"), 1);  // refunded
+  EXPECT_EQ(handled("StockReleased", "duplicate"), 1);
+  EXPECT_EQ(handled("StockReleased", "ignored"), 1);  // nothing to refund
+  EXPECT_EQ(handled("invalid", "dead_lettered"), 1);
+  EXPECT_EQ(Metric("orderplatform_payment_authorized_total"), 1);
+  EXPECT_EQ(Metric("orderplatform_payment_declined_total"), 1);
+  EXPECT_EQ(Metric("orderplatform_payment_refunded_total"), 1);
+  EXPECT_EQ(Metric("orderplatform_payment_dead_letters_total"), 1);
+
+  server_->Kill9();
+  EXPECT_FALSE(Handle({Message(Reserved("o-3"))}).ok());
+  EXPECT_EQ(handled("StockReserved", "retried"), 1);
+  EXPECT_EQ(Metric("orderplatform_payment_failed_batches_total"), 1);
 }
 
 }  // namespace

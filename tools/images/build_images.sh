@@ -14,7 +14,11 @@ cd "$(dirname "$0")/../.."
 test_images=false
 [[ "${1:-}" == "--test-images" ]] && test_images=true
 
+# The git revision becomes the version label of orderplatform_build_info. Only the one file that
+# reads it is compiled with the define, so every other action stays cached.
+version=$(git describe --always --dirty 2>/dev/null || echo unknown)
 bazel build -c opt --symlink_prefix=/ \
+  "--per_file_copt=platform/service/service_metrics.cc@-DOP_BUILD_VERSION=\"$version\"" \
   //services/order:order_service //services/inventory:inventory_service \
   //services/payment:payment_service //tools/health_probe //tools/devbroker \
   //tools/orderctl >&2
@@ -76,13 +80,19 @@ build_image() {
 
 # The order image also carries orderctl, for operators: podman exec <order> orderctl get ID.
 extra_binaries=("$bin/tools/orderctl/orderctl")
+# Each service also serves Prometheus /metrics (docs/OPERATIONS.md) on a port of its own, so the
+# three can share one network namespace (the pod of container_test.sh); METRICS_PORT=-1 at run
+# time turns it off.
 build_image order "$bin/services/order/order_service" '["/usr/local/bin/order_service"]' \
-  --change "ENV GRPC_PORT=50051" --change "EXPOSE 50051"
+  --change "ENV GRPC_PORT=50051" --change "EXPOSE 50051" \
+  --change "ENV METRICS_PORT=9461" --change "EXPOSE 9461"
 extra_binaries=()
 build_image inventory "$bin/services/inventory/inventory_service" \
-  '["/usr/local/bin/inventory_service"]' --change "ENV GRPC_PORT=50052" --change "EXPOSE 50052"
+  '["/usr/local/bin/inventory_service"]' --change "ENV GRPC_PORT=50052" --change "EXPOSE 50052" \
+  --change "ENV METRICS_PORT=9462" --change "EXPOSE 9462"
 build_image payment "$bin/services/payment/payment_service" '["/usr/local/bin/payment_service"]' \
-  --change "ENV GRPC_PORT=50053" --change "EXPOSE 50053"
+  --change "ENV GRPC_PORT=50053" --change "EXPOSE 50053" \
+  --change "ENV METRICS_PORT=9463" --change "EXPOSE 9463"
 
 if $test_images; then
   build_image devbroker "$bin/tools/devbroker/devbroker" '["/usr/local/bin/devbroker"]'
