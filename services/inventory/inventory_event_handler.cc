@@ -4,10 +4,12 @@
 
 #include "absl/time/clock.h"
 #include "platform/events/envelope.h"
+#include "platform/events/event_message.h"
 #include "platform/events/topics.h"
 #include "platform/events/validation.h"
 #include "platform/kafka/dead_letter.h"
 #include "platform/log/log.h"
+#include "platform/tracing/traceparent.h"
 #include "services/inventory/inventory_decisions.h"
 
 namespace orderplatform::inventory {
@@ -34,9 +36,7 @@ std::optional<Event> ParseOrDeadLetter(const kafka::ConsumedMessage& message,
 }  // namespace
 
 kafka::OutgoingMessage InventoryMessage(const InventoryEvent& event) {
-  return kafka::OutgoingMessage{.topic = events::kInventoryTopic,
-                                .key = event.envelope().order_id(),
-                                .value = event.SerializeAsString()};
+  return events::EventMessage(events::kInventoryTopic, event);
 }
 
 InventoryEventHandler::InventoryEventHandler(ReservationStore* store,
@@ -76,23 +76,31 @@ absl::Status InventoryEventHandler::HandleOne(const kafka::ConsumedMessage& mess
     std::optional<OrderEvent> event = ParseOrDeadLetter<OrderEvent>(message, out);
     if (!event.has_value()) return absl::OkStatus();
     order_event = *std::move(event);
+    order_event.mutable_envelope()->set_traceparent(
+        events::IncomingTraceparent(message, order_event.envelope()));
     cause = order_event.envelope();
     command = DecideOrderEvent(order_event);
   } else if (message.topic == events::kPaymentsTopic) {
     std::optional<PaymentEvent> event = ParseOrDeadLetter<PaymentEvent>(message, out);
     if (!event.has_value()) return absl::OkStatus();
     cause = event->envelope();
+    cause.set_traceparent(events::IncomingTraceparent(message, cause));
     command = DecidePaymentEvent(*event);
   } else {
     return absl::OkStatus();  // not subscribed; nothing to do
   }
+  log::ScopedContext context(
+      {{"order_id", cause.order_id()}, {"trace_id", tracing::TraceIdOf(cause.traceparent())}});
 
   if (const auto* reserve = std::get_if<ReserveCommand>(&command)) {
     const int64_t deadline_ms = now_ms + absl::ToInt64Milliseconds(options_.reservation_ttl);
-    absl::StatusOr<ReserveOutcome> outcome =
-        store_->Reserve(reserve->order_id, reserve->lines, now_ms, deadline_ms);
+    absl::StatusOr<ReserveOutcome> outcome = store_->Reserve(
+        reserve->order_id, reserve->lines, now_ms, deadline_ms, cause.traceparent());
     if (!outcome.ok()) return outcome.status();
-    out->push_back(InventoryMessage(ReserveOutcomeEvent(order_event, *reserve, *outcome, now_ms)));
+    const InventoryEvent event = ReserveOutcomeEvent(order_event, *reserve, *outcome, now_ms);
+    log::LogInfo("inventory_announced", {{"event_type", events::EventType(event)},
+                                         {"cause", cause.event_id()}});
+    out->push_back(InventoryMessage(event));
     return absl::OkStatus();
   }
   absl::StatusOr<CloseOutcome> outcome;
@@ -105,7 +113,11 @@ absl::Status InventoryEventHandler::HandleOne(const kafka::ConsumedMessage& mess
   }
   if (!outcome.ok()) return outcome.status();
   std::optional<InventoryEvent> event = CloseOutcomeEvent(cause, *outcome, now_ms);
-  if (event.has_value()) out->push_back(InventoryMessage(*event));
+  if (!event.has_value()) return absl::OkStatus();
+  log::LogInfo("inventory_announced", {{"event_type", events::EventType(*event)},
+                                       {"cause", cause.event_id()},
+                                       {"changed_now", outcome->changed_now ? "true" : "false"}});
+  out->push_back(InventoryMessage(*event));
   return absl::OkStatus();
 }
 

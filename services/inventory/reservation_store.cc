@@ -107,10 +107,11 @@ ReservationStore::ReservationStore(redis::RedisClient* redis, InventoryKeys keys
 
 absl::StatusOr<ReserveOutcome> ReservationStore::Reserve(const std::string& order_id,
                                                          const std::vector<OrderLine>& lines,
-                                                         int64_t now_ms, int64_t deadline_ms) {
+                                                         int64_t now_ms, int64_t deadline_ms,
+                                                         const std::string& traceparent) {
   std::vector<std::string> keys = {keys_.Reservation(order_id), keys_.Deadlines()};
   std::vector<std::string> args = {order_id, absl::StrCat(now_ms), absl::StrCat(deadline_ms),
-                                   absl::StrCat(retention_ms_)};
+                                   absl::StrCat(retention_ms_), traceparent};
   for (const OrderLine& line : lines) {
     keys.push_back(keys_.Stock(line.sku()));
     args.push_back(line.sku());
@@ -142,6 +143,21 @@ absl::StatusOr<std::vector<OrderLine>> ReservationStore::ReadLines(const std::st
     return absl::InternalError(absl::StrCat("HMGET reservation: ", reply->DebugString()));
   }
   return LinesFromFields(reply->elements[0], reply->elements[1]);
+}
+
+absl::StatusOr<ExpiredReservation> ReservationStore::ReadExpired(const std::string& order_id) {
+  absl::StatusOr<RedisReply> reply = redis_->Command(
+      {"HMGET", keys_.Reservation(order_id), "skus", "quantities", "traceparent"});
+  if (!reply.ok()) return reply.status();
+  if (!reply->is_array() || reply->elements.size() != 3) {
+    return absl::InternalError(absl::StrCat("HMGET reservation: ", reply->DebugString()));
+  }
+  absl::StatusOr<std::vector<OrderLine>> lines =
+      LinesFromFields(reply->elements[0], reply->elements[1]);
+  if (!lines.ok()) return lines.status();
+  return ExpiredReservation{.order_id = order_id,
+                            .lines = *std::move(lines),
+                            .traceparent = reply->elements[2].str};
 }
 
 absl::StatusOr<CloseOutcome> ReservationStore::RunCloseScript(const LuaScript& script,
@@ -203,7 +219,7 @@ absl::StatusOr<std::vector<ExpiredReservation>> ReservationStore::ExpireDue(int6
 
   std::vector<std::vector<std::string>> reads;
   for (const RedisReply& id : due->elements) {
-    reads.push_back({"HMGET", keys_.Reservation(id.str), "skus", "quantities"});
+    reads.push_back({"HMGET", keys_.Reservation(id.str), "skus", "quantities", "traceparent"});
   }
   absl::StatusOr<std::vector<RedisReply>> records = redis_->Pipeline(reads);
   if (!records.ok()) return records.status();
@@ -214,7 +230,7 @@ absl::StatusOr<std::vector<ExpiredReservation>> ReservationStore::ExpireDue(int6
   std::vector<ExpiredReservation> candidates;
   for (size_t i = 0; i < due->elements.size(); ++i) {
     const RedisReply& record = (*records)[i];
-    if (!record.is_array() || record.elements.size() != 2) return ScriptError("HMGET", record);
+    if (!record.is_array() || record.elements.size() != 3) return ScriptError("HMGET", record);
     absl::StatusOr<std::vector<OrderLine>> lines =
         LinesFromFields(record.elements[0], record.elements[1]);
     if (!lines.ok()) return lines.status();
@@ -226,7 +242,9 @@ absl::StatusOr<std::vector<ExpiredReservation>> ReservationStore::ExpireDue(int6
       keys.push_back(keys_.Stock(line.sku()));
       args.push_back(line.sku());
     }
-    candidates.push_back({order_id, *std::move(lines)});
+    candidates.push_back({.order_id = order_id,
+                          .lines = *std::move(lines),
+                          .traceparent = record.elements[2].str});
   }
   absl::StatusOr<RedisReply> reply = redis_->EvalSha(ExpireScript(), keys, args);
   if (!reply.ok()) return reply.status();
@@ -247,9 +265,9 @@ absl::StatusOr<std::vector<ExpiredReservation>> ReservationStore::UnannouncedExp
   std::vector<ExpiredReservation> out;
   if (!ids->is_array()) return out;
   for (const RedisReply& id : ids->elements) {
-    absl::StatusOr<std::vector<OrderLine>> lines = ReadLines(id.str);
-    if (!lines.ok()) return lines.status();
-    out.push_back({id.str, *std::move(lines)});
+    absl::StatusOr<ExpiredReservation> expired = ReadExpired(id.str);
+    if (!expired.ok()) return expired.status();
+    out.push_back(*std::move(expired));
   }
   return out;
 }

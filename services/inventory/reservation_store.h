@@ -31,10 +31,12 @@ class ReservationStore {
   // horizon (Kafka retention), or a very late replay of OrderPlaced would reserve again.
   ReservationStore(redis::RedisClient* redis, InventoryKeys keys, absl::Duration retention);
 
-  // `lines` must be normalized (distinct SKUs; events::NormalizeLines).
+  // `lines` must be normalized (distinct SKUs; events::NormalizeLines). `traceparent` (the
+  // OrderPlaced's) is kept with a new record, for the expiry that no message causes.
   absl::StatusOr<ReserveOutcome> Reserve(const std::string& order_id,
                                          const std::vector<orderplatform::v1::OrderLine>& lines,
-                                         int64_t now_ms, int64_t deadline_ms);
+                                         int64_t now_ms, int64_t deadline_ms,
+                                         const std::string& traceparent = "");
   absl::StatusOr<CloseOutcome> Commit(const std::string& order_id, int64_t now_ms);
   // `reason`: PAYMENT_DECLINED or CUSTOMER_REQUEST.
   absl::StatusOr<CloseOutcome> Release(const std::string& order_id,
@@ -53,6 +55,8 @@ class ReservationStore {
  private:
   // The reservation's SKUs and quantities (empty when there is no record).
   absl::StatusOr<std::vector<orderplatform::v1::OrderLine>> ReadLines(const std::string& order_id);
+  // Its lines and stored traceparent, as the sweeper announces it.
+  absl::StatusOr<ExpiredReservation> ReadExpired(const std::string& order_id);
   absl::StatusOr<CloseOutcome> RunCloseScript(const redis::LuaScript& script,
                                               const std::string& order_id,
                                               std::vector<std::string> extra_args,

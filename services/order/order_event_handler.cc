@@ -3,10 +3,12 @@
 #include <utility>
 
 #include "absl/time/clock.h"
+#include "platform/events/event_message.h"
 #include "platform/events/topics.h"
 #include "platform/events/validation.h"
 #include "platform/kafka/dead_letter.h"
 #include "platform/log/log.h"
+#include "platform/tracing/traceparent.h"
 #include "services/order/order_events.h"
 
 namespace orderplatform::order {
@@ -33,6 +35,7 @@ std::optional<std::pair<std::string, StatusFact>> ParseFact(
   const Event& event = parsed.events.front().event;
   std::optional<StatusFact> fact = FactOf(event);
   if (!fact.has_value()) return std::nullopt;
+  fact->traceparent = events::IncomingTraceparent(message, event.envelope());
   return std::make_pair(event.envelope().order_id(), *std::move(fact));
 }
 
@@ -75,6 +78,8 @@ absl::Status OrderEventHandler::HandleOne(const kafka::ConsumedMessage& message,
   }
   if (!fact.has_value()) return absl::OkStatus();
 
+  log::ScopedContext context({{"order_id", fact->first},
+                              {"trace_id", tracing::TraceIdOf(fact->second.traceparent)}});
   absl::StatusOr<std::optional<OrderEvent>> outcome = ApplyFact(fact->first, fact->second);
   if (absl::IsNotFound(outcome.status())) {
     Increment(counters_->events_unknown_order);
@@ -121,10 +126,10 @@ absl::StatusOr<std::optional<OrderEvent>> OrderEventHandler::ApplyFact(const std
                     {"cancel_reason",
                      orderplatform::v1::CancelReason_Name(stored->order.cancel_reason())},
                     {"event_id", fact.event_id}});
-      return std::optional<OrderEvent>(OutcomeEvent(*stored));
+      return std::optional<OrderEvent>(OutcomeEvent(*stored, fact.traceparent));
     case Projection::Kind::kReannounced:
       Increment(counters_->outcomes_reannounced);
-      return std::optional<OrderEvent>(OutcomeEvent(*stored));
+      return std::optional<OrderEvent>(OutcomeEvent(*stored, fact.traceparent));
     case Projection::Kind::kTerminalConflict:
       Increment(counters_->terminal_conflicts);
       log::LogWarn("order_terminal_conflict",

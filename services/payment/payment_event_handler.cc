@@ -5,9 +5,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "platform/events/envelope.h"
+#include "platform/events/event_message.h"
 #include "platform/events/topics.h"
 #include "platform/kafka/dead_letter.h"
 #include "platform/log/log.h"
+#include "platform/tracing/traceparent.h"
 
 namespace orderplatform::payment {
 namespace {
@@ -33,9 +35,7 @@ void ForEachCounter(const PaymentHandlerStats& stats,
 }
 
 kafka::OutgoingMessage PaymentMessage(const PaymentEvent& event) {
-  return kafka::OutgoingMessage{.topic = events::kPaymentsTopic,
-                                .key = event.envelope().order_id(),
-                                .value = event.SerializeAsString()};
+  return events::EventMessage(events::kPaymentsTopic, event);
 }
 
 PaymentEventHandler::PaymentEventHandler(PaymentLedger* ledger, BehaviorStore* behaviors,
@@ -94,12 +94,17 @@ absl::Status PaymentEventHandler::HandleOne(const kafka::ConsumedMessage& messag
     return absl::OkStatus();
   }
   const InventoryEvent& event = parsed.events.front().event;
+  // The answer continues the trace the consumed record carries.
+  Envelope cause = event.envelope();
+  cause.set_traceparent(events::IncomingTraceparent(message, cause));
+  log::ScopedContext context(
+      {{"order_id", cause.order_id()}, {"trace_id", tracing::TraceIdOf(cause.traceparent())}});
   PaymentCommand command = DecideInventoryEvent(event);
   if (const auto* pay = std::get_if<PayCommand>(&command)) {
-    return Pay(event.envelope(), *pay, batch);
+    return Pay(cause, *pay, batch);
   }
   if (const auto* refund = std::get_if<RefundCommand>(&command)) {
-    return Refund(event.envelope(), *refund, batch);
+    return Refund(cause, *refund, batch);
   }
   ++batch->counts.ignored;
   return absl::OkStatus();
