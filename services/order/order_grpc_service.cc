@@ -40,6 +40,13 @@ std::string TraceIdForLog(const OrderRecord& record) {
   return stored.empty() ? tracing::TraceForOrder(record.order.order_id()).trace_id : stored;
 }
 
+// The order as the RPCs answer it: the stored one plus the trace id of its saga.
+Order Public(const OrderRecord& record) {
+  Order order = record.order;
+  order.set_trace_id(TraceIdForLog(record));
+  return order;
+}
+
 grpc::Status ToGrpc(const absl::Status& status) {
   // absl and gRPC share the canonical code numbers.
   return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
@@ -97,7 +104,7 @@ grpc::Status OrderGrpcService::PlaceOrder(grpc::ServerContext* context,
       !published.ok()) {
     return NotAnnounced(order_id, published);
   }
-  *response = created->record.order;
+  *response = Public(created->record);
   return grpc::Status::OK;
 }
 
@@ -107,7 +114,7 @@ grpc::Status OrderGrpcService::GetOrder(grpc::ServerContext*,
   if (absl::Status valid = ValidateOrderId(request->order_id()); !valid.ok()) return ToGrpc(valid);
   absl::StatusOr<OrderRecord> record = store_->Get(request->order_id());
   if (!record.ok()) return ToGrpc(record.status());
-  *response = record->order;
+  *response = Public(*record);
   return grpc::Status::OK;
 }
 
@@ -160,7 +167,7 @@ grpc::Status OrderGrpcService::CancelOrder(grpc::ServerContext*,
       return NotAnnounced(order_id, published);
     }
   }
-  *response = updated->order;
+  *response = Public(*updated);
   return grpc::Status::OK;
 }
 
@@ -204,7 +211,7 @@ absl::Status OrderGrpcService::Watch(const std::string& order_id, grpc::ServerCo
         if (!record.ok()) return record.status();
       }
       for (const StatusEntry& entry : *entries) {
-        Order snapshot = record->order;
+        Order snapshot = Public(*record);
         snapshot.set_status(entry.status);
         snapshot.set_cancel_reason(entry.cancel_reason);
         snapshot.set_updated_at_ms(entry.at_ms);
