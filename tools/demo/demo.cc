@@ -255,6 +255,15 @@ int Main() {
     std::printf("demo: admin RPCs (SetStock, SetBehavior) need metadata "
                 "'authorization: Bearer %s'\n",
                 (*stack)->admin_token().c_str());
+    // What the walkthrough in docs/ARCHITECTURE.md starts from.
+    std::printf("demo: explore with orderctl (docs/ARCHITECTURE.md, \"Walkthrough\"):\n"
+                "  export ADMIN_TOKEN=%s KAFKA_BROKERS=%s\n"
+                "  export ORDERCTL_ADDRS=\"--order_addr=%s --inventory_addr=%s "
+                "--payment_addr=%s\"\n",
+                (*stack)->admin_token().c_str(), (*stack)->kafka().bootstrap().c_str(),
+                (*stack)->order().grpc_address().c_str(),
+                (*stack)->inventory().grpc_address().c_str(),
+                (*stack)->payment().grpc_address().c_str());
     std::printf("demo: stack left running (Ctrl-C stops it)\n");
     std::fflush(stdout);
     service::WaitForShutdownSignal();

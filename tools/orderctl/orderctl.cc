@@ -308,8 +308,16 @@ int Payment(const std::vector<std::string>& args) {
     orderplatform::v1::PaymentBehavior applied;
     grpc::Status status = stub->SetBehavior(&context, behavior, &applied);
     if (!status.ok()) return Failed(status);
-    std::printf("%s\n", absl::GetFlag(FLAGS_json) ? Json(applied).c_str()
-                                                  : applied.ShortDebugString().c_str());
+    if (absl::GetFlag(FLAGS_json)) {
+      std::printf("%s\n", Json(applied).c_str());
+    } else {
+      std::printf("decline_rate=%g seed=%llu latency_ms=%d max_amount_cents=%lld "
+                  "decline_customers=%s no_answer_rate=%g\n",
+                  applied.decline_rate(), static_cast<unsigned long long>(applied.seed()),
+                  applied.latency_ms(), static_cast<long long>(applied.max_amount_cents()),
+                  absl::StrJoin(applied.decline_customers(), ",").c_str(),
+                  applied.no_answer_rate());
+    }
     return 0;
   }
   return Usage("payment get ORDER_ID | payment behavior [--decline_rate ...]");
