@@ -20,18 +20,18 @@ using orderplatform::v1::Order;
 // History entries read per poll; a longer history is streamed in several polls without pausing.
 constexpr int kHistoryBatch = 100;
 
-// PlaceOrder's trace: the caller's `traceparent` metadata when it is valid (the saga joins the
-// caller's trace), else a new trace. A caller's invalid value is ignored, as W3C asks: tracing
-// never fails a request.
-std::string TraceparentFor(const grpc::ServerContext& context) {
-  const auto& metadata = context.client_metadata();
+// The caller's valid `traceparent` metadata, or "" (none, invalid, or no call context: the
+// simulator calls the service directly). An invalid value is ignored, as W3C asks: tracing never
+// fails a request.
+std::string IncomingTraceparent(const grpc::ServerContext* context) {
+  if (context == nullptr) return "";
+  const auto& metadata = context->client_metadata();
   auto [begin, end] = metadata.equal_range(tracing::kTraceparentKey);
   for (auto it = begin; it != end; ++it) {
     const absl::string_view value(it->second.data(), it->second.size());
     if (tracing::IsValidTraceparent(value)) return std::string(value);
   }
-  thread_local absl::BitGen random;
-  return tracing::FormatTraceparent(tracing::NewTrace(random));
+  return "";
 }
 
 // The trace id the order's events carry, also for an order stored before tracing.
@@ -78,6 +78,12 @@ OrderGrpcService::OrderGrpcService(OrderStore* store, OrderOutbox* outbox, Order
                                    OrderServiceOptions options)
     : store_(store), outbox_(outbox), counters_(counters), options_(std::move(options)) {
   if (!options_.now_ms) options_.now_ms = [] { return absl::ToUnixMillis(absl::Now()); };
+  if (!options_.new_traceparent) {
+    options_.new_traceparent = [](const std::string&) {
+      thread_local absl::BitGen random;
+      return tracing::FormatTraceparent(tracing::NewTrace(random));
+    };
+  }
 }
 
 grpc::Status OrderGrpcService::PlaceOrder(grpc::ServerContext* context,
@@ -86,14 +92,15 @@ grpc::Status OrderGrpcService::PlaceOrder(grpc::ServerContext* context,
   if (absl::Status valid = ValidatePlaceOrder(*request); !valid.ok()) return ToGrpc(valid);
   const std::string order_id = OrderIdForRequest(request->request_id());
   OrderRecord record = NewOrderRecord(*request, order_id, options_.now_ms());
-  record.traceparent = TraceparentFor(*context);
+  // The saga joins the caller's trace, or starts one.
+  record.traceparent = IncomingTraceparent(context);
+  if (record.traceparent.empty()) record.traceparent = options_.new_traceparent(order_id);
   log::ScopedContext log_context(
       {{"order_id", order_id}, {"trace_id", tracing::TraceIdOf(record.traceparent)}});
   absl::StatusOr<OrderStore::CreateResult> created = store_->Create(record);
   if (!created.ok()) return ToGrpc(created.status());
   // A retry keeps the first request's trace, as it keeps the rest of the first request.
-  log::ScopedContext stored_context(
-      {{"trace_id", tracing::TraceIdOf(created->record.traceparent)}});
+  log::ScopedContext stored_context({{"trace_id", TraceIdForLog(created->record)}});
   Increment(created->created ? counters_->orders_created : counters_->orders_replayed);
   log::LogInfo(created->created ? "order_placed" : "order_place_replayed",
                {{"order_id", order_id},

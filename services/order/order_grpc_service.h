@@ -50,6 +50,9 @@ struct OrderServiceOptions {
   absl::Duration watch_poll_interval = absl::Milliseconds(50);
   absl::Duration watch_duration_max = absl::Hours(1);
   std::function<int64_t()> now_ms;  // default: wall clock
+  // The traceparent of an order placed without a valid one: by default a new random trace.
+  // Replaceable so the deterministic simulator gets the same trace for the same order.
+  std::function<std::string(const std::string& order_id)> new_traceparent;
 };
 
 class OrderGrpcService final : public orderplatform::v1::OrderService::Service {

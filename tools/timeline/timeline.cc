@@ -106,7 +106,8 @@ std::string Plural(int count, absl::string_view noun) {
 }
 
 // The participant that reacts to an event: where its arrow points. One per event keeps the
-// diagram readable; the contract's saga diagram has the full fan-out.
+// diagram readable (the contract's saga diagram has the full fan-out); outcomes nobody in the
+// saga acts on (the order's verdict, a refund) go to the client.
 std::string Reactor(absl::string_view event_type) {
   static const auto* const kReactors = new std::map<std::string, std::string, std::less<>>{
       {"OrderPlaced", "inventory"},      {"OrderCancellationRequested", "inventory"},
@@ -114,7 +115,7 @@ std::string Reactor(absl::string_view event_type) {
       {"StockReserved", "payment"},      {"StockRejected", "order"},
       {"StockCommitted", "order"},       {"StockReleased", "order"},
       {"PaymentAuthorized", "inventory"}, {"PaymentDeclined", "inventory"},
-      {"PaymentRefunded", "order"},
+      {"PaymentRefunded", "client"},
   };
   auto it = kReactors->find(event_type);
   return it == kReactors->end() ? "" : it->second;

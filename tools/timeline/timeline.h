@@ -58,7 +58,9 @@ Timeline BuildTimeline(absl::string_view order_id, absl::Span<const kafka::Consu
 std::string FormatHuman(const Timeline& timeline);
 
 // A Mermaid sequence diagram with participants client, order, inventory and payment; each record
-// is an arrow from its producer to the service that reacts to it, duplicates dashed and marked.
+// is an arrow from its producer to the service that reacts to it (to the client for the order's
+// verdict and a refund), duplicates dashed and marked "(duplicate)"; a record that does not parse
+// is a note.
 std::string FormatMermaid(const Timeline& timeline);
 
 // One JSON object on one line: order_id, placed_at_ms, trace_ids, duplicates and the entries
