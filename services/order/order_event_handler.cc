@@ -8,6 +8,7 @@
 #include "platform/events/validation.h"
 #include "platform/kafka/dead_letter.h"
 #include "platform/log/log.h"
+#include "platform/tracing/trace_headers.h"
 #include "platform/tracing/traceparent.h"
 #include "services/order/order_events.h"
 
@@ -52,6 +53,11 @@ absl::StatusOr<std::vector<kafka::OutgoingMessage>> OrderEventHandler::Handle(
   std::vector<kafka::OutgoingMessage> out;
   out.reserve(batch.size());
   for (const kafka::ConsumedMessage& message : batch) {
+    // Every line about this record names its order (the key) and the trace of its header, also
+    // when the value turns out not to parse; the handler narrows the trace once it has parsed.
+    log::ScopedContext context(
+        {{"order_id", message.key},
+         {"trace_id", tracing::TraceIdOf(tracing::TraceparentHeader(message.headers))}});
     absl::Status status = HandleOne(message, &out);
     if (absl::IsUnavailable(status) || absl::IsAborted(status)) return status;
     if (!status.ok()) {

@@ -9,6 +9,7 @@
 #include "platform/events/topics.h"
 #include "platform/kafka/dead_letter.h"
 #include "platform/log/log.h"
+#include "platform/tracing/trace_headers.h"
 #include "platform/tracing/traceparent.h"
 
 namespace orderplatform::payment {
@@ -55,6 +56,11 @@ absl::StatusOr<std::vector<kafka::OutgoingMessage>> PaymentEventHandler::Handle(
   Batch state;
   state.out.reserve(batch.size());
   for (const kafka::ConsumedMessage& message : batch) {
+    // Every line about this record names its order (the key) and the trace of its header, also
+    // when the value turns out not to parse; the handler narrows the trace once it has parsed.
+    log::ScopedContext context(
+        {{"order_id", message.key},
+         {"trace_id", tracing::TraceIdOf(tracing::TraceparentHeader(message.headers))}});
     absl::Status status = HandleOne(message, &state);
     if (status.ok()) continue;
     if (absl::IsUnavailable(status) || absl::IsAborted(status) || !state.behavior_status.ok()) {
