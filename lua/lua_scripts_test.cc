@@ -40,6 +40,8 @@ constexpr int64_t kNowMs = 1'700'000'000'000;
 constexpr int64_t kTtlMs = 900'000;  // the reservation TTL: 15 minutes
 constexpr int64_t kDeadlineMs = kNowMs + kTtlMs;
 constexpr int64_t kRetentionMs = 7 * 24 * 3600 * 1000LL;
+// The OrderPlaced trace the record keeps for the expiry sweeper.
+constexpr char kTraceparent[] = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 // A PTTL is read some wall-clock time after the script set it; this bounds that time.
 constexpr int64_t kPttlSlackMs = 60'000;
 constexpr int64_t kTwoPow53 = 9007199254740992;
@@ -137,7 +139,7 @@ RedisReply RunReserve(RedisClient* client, const std::string& order, int64_t now
                       int64_t deadline_ms, const std::vector<Line>& lines) {
   std::vector<std::string> keys = {RecordKey(order), kDeadlines};
   std::vector<std::string> args = {order, absl::StrCat(now_ms), absl::StrCat(deadline_ms),
-                                   absl::StrCat(kRetentionMs)};
+                                   absl::StrCat(kRetentionMs), kTraceparent};
   for (const Line& line : lines) {
     keys.push_back(StockKey(line.sku));
     args.push_back(line.sku);
@@ -376,6 +378,7 @@ TEST_F(LuaScriptsTest, ReserveMovesAvailableToReservedAndStoresTheOutcome) {
   EXPECT_EQ(record["quantities"], "2,3");
   EXPECT_EQ(record["deadline_ms"], absl::StrCat(kDeadlineMs));
   EXPECT_EQ(record["reserved_at_ms"], absl::StrCat(kNowMs));
+  EXPECT_EQ(record["traceparent"], kTraceparent);
   EXPECT_EQ(ZSet(kDeadlines), (std::map<std::string, int64_t>{{"o-1", kDeadlineMs}}));
   EXPECT_TRUE(ZSet(kOutbox).empty());
 }
@@ -814,12 +817,12 @@ TEST_F(LuaScriptsTest, MalformedReserveIsAnErrorAndChangesNothing) {
   const std::string deadline = absl::StrCat(kDeadlineMs);
   const std::string retention = absl::StrCat(kRetentionMs);
   const std::vector<std::pair<std::vector<std::string>, std::string>> raw_cases = {
-      {{"o-r1", "soon", deadline, retention, "A", "1"}, "reserve: bad now_ms"},
-      {{"o-r2", now, "-5", retention, "A", "1"}, "reserve: bad deadline_ms"},
-      {{"o-r3", now, deadline, "0", "A", "1"}, "reserve: bad retention_ms or deadline_ms"},
-      {{"o-r4", now, absl::StrCat(kNowMs - 1), retention, "A", "1"},
+      {{"o-r1", "soon", deadline, retention, "", "A", "1"}, "reserve: bad now_ms"},
+      {{"o-r2", now, "-5", retention, "", "A", "1"}, "reserve: bad deadline_ms"},
+      {{"o-r3", now, deadline, "0", "", "A", "1"}, "reserve: bad retention_ms or deadline_ms"},
+      {{"o-r4", now, absl::StrCat(kNowMs - 1), retention, "", "A", "1"},
        "reserve: bad retention_ms or deadline_ms"},
-      {{"o-r5", now, deadline, retention, "A"}, "reserve: need one sku and quantity per stock key"},
+      {{"o-r5", now, deadline, retention, "", "A"}, "reserve: need one sku and quantity per stock key"},
   };
   for (const auto& [args, error] : raw_cases) {
     SCOPED_TRACE(absl::StrJoin(args, " "));

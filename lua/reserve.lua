@@ -7,7 +7,9 @@
 -- ARGV[2]   now_ms
 -- ARGV[3]   deadline_ms (now_ms + reservation TTL)
 -- ARGV[4]   retention_ms: how long a closed record is kept (must outlive the replay horizon)
--- ARGV[5..] for each line: sku, quantity (two entries per line; SKUs are distinct and contain
+-- ARGV[5]   traceparent of the OrderPlaced ("" when none): stored with the record, so that the
+--           expiry sweeper's StockReleased, which no message causes, continues the order's trace
+-- ARGV[6..] for each line: sku, quantity (two entries per line; SKUs are distinct and contain
 --           no ',', as the record lists them comma-separated)
 -- Every number is a plain decimal integer in [0, 2^53]: digits only, no sign, exponent or
 -- leading zero (quantities are stored as given, so the record never holds a rounded number).
@@ -21,7 +23,8 @@
 
 local record = KEYS[1]
 local lines = #KEYS - 2
-assert(lines >= 1 and #ARGV == 4 + 2 * lines, "reserve: need one sku and quantity per stock key")
+assert(lines >= 1 and #ARGV == 5 + 2 * lines, "reserve: need one sku and quantity per stock key")
+local traceparent = ARGV[5]
 
 -- Checked on the text: tonumber() would accept "1e3" or " 7", and rounds 2^53 + 1 down to 2^53.
 local function int_arg(value, name)
@@ -51,8 +54,8 @@ assert(retention_ms >= 1 and deadline_ms >= now_ms, "reserve: bad retention_ms o
 -- digits as %.14g, which would store a rounded quantity.
 local skus, quantities, quantity_texts, seen_skus, seen_keys = {}, {}, {}, {}, {}
 for i = 1, lines do
-  skus[i] = ARGV[3 + 2 * i]
-  quantity_texts[i] = ARGV[4 + 2 * i]
+  skus[i] = ARGV[4 + 2 * i]
+  quantity_texts[i] = ARGV[5 + 2 * i]
   quantities[i] = int_arg(quantity_texts[i], "quantity")
   assert(quantities[i] >= 1, "reserve: quantity must be at least 1")
   assert(string.match(skus[i], "^[^,]+$"), "reserve: bad sku")
@@ -67,7 +70,8 @@ for i = 1, lines do
   if available < quantities[i] then
     redis.call("HSET", record, "outcome", "REJECTED", "state", "REJECTED",
                "reject_index", i, "reject_requested", quantities[i],
-               "reject_available", available, "closed_at_ms", now_ms)
+               "reject_available", available, "closed_at_ms", now_ms,
+               "traceparent", traceparent)
     redis.call("PEXPIRE", record, retention_ms)
     return reply_from_record()
   end
@@ -79,7 +83,7 @@ for i = 1, lines do
 end
 redis.call("HSET", record, "outcome", "RESERVED", "state", "RESERVED",
            "skus", table.concat(skus, ","), "quantities", table.concat(quantity_texts, ","),
-           "deadline_ms", deadline_ms, "reserved_at_ms", now_ms)
+           "deadline_ms", deadline_ms, "reserved_at_ms", now_ms, "traceparent", traceparent)
 -- An open reservation is closed by commit, release or expiry; the TTL is only a safety net
 -- for a record whose deadline entry was lost, and it outlives the deadline by the retention.
 redis.call("PEXPIRE", record, deadline_ms - now_ms + retention_ms)

@@ -4,6 +4,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "platform/events/topics.h"
+#include "platform/tracing/traceparent.h"
 #include "services/inventory/inventory_keys.h"
 #include "services/order/order_keys.h"
 #include "services/payment/payment_keys.h"
@@ -55,7 +56,13 @@ SagaWorld::SagaWorld(const SagaSetup& setup, const RedisConnections& redis,
       order_store_(redis.order, order::OrderKeys(), &order_counters_),
       outbox_(&order_store_, &order_publisher_, &order_counters_,
               {.relay_min_age = absl::Milliseconds(kRelayMinAgeMs), .now_ms = clock_}),
-      order_service_(&order_store_, &outbox_, &order_counters_, {.now_ms = clock_}),
+      order_service_(&order_store_, &outbox_, &order_counters_,
+                     {.now_ms = clock_,
+                      // A random trace per order would make a seed's runs differ.
+                      .new_traceparent =
+                          [](const std::string& order_id) {
+                            return tracing::FormatTraceparent(tracing::TraceForOrder(order_id));
+                          }}),
       order_handler_(&order_store_, &order_counters_, {.now_ms = clock_}) {
   if (options_.wrap_inventory_handler) {
     inventory_wrapper_ = options_.wrap_inventory_handler(&inventory_handler_, redis.inventory);

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/descriptor.h"
+#include "platform/tracing/traceparent.h"
 
 namespace orderplatform::events {
 namespace {
@@ -29,6 +30,11 @@ orderplatform::v1::Envelope MakeEnvelope(const EnvelopeFields& fields) {
   envelope.set_correlation_id(fields.correlation_id);
   envelope.set_causation_id(fields.causation_id);
   envelope.set_producer(fields.producer);
+  absl::StatusOr<tracing::TraceContext> trace = tracing::ParseTraceparent(fields.traceparent);
+  const tracing::TraceContext parent =
+      trace.ok() ? *std::move(trace) : tracing::TraceForOrder(fields.order_id);
+  envelope.set_traceparent(
+      tracing::FormatTraceparent(tracing::ChildForEvent(parent, envelope.event_id())));
   return envelope;
 }
 

@@ -8,7 +8,10 @@
 //   Envelope e = MakeEnvelope({.order_id = id, .event_type = "StockReserved",
 //                              .correlation_id = cause.correlation_id(),
 //                              .causation_id = cause.event_id(), .producer = "inventory",
-//                              .occurred_at_ms = now_ms});
+//                              .occurred_at_ms = now_ms, .traceparent = cause.traceparent()});
+//
+// The envelope's traceparent continues the given trace with a span id derived from the event id
+// (tracing::ChildForEvent), so rebuilding the event later yields the same bytes.
 #ifndef ORDERPLATFORM_PLATFORM_EVENTS_ENVELOPE_H_
 #define ORDERPLATFORM_PLATFORM_EVENTS_ENVELOPE_H_
 
@@ -27,6 +30,9 @@ struct EnvelopeFields {
   std::string causation_id;    // id of the event that caused this one ("" for the first)
   std::string producer;        // "order", "inventory", "payment"
   int64_t occurred_at_ms = 0;
+  // The trace this event continues: the cause's traceparent (or the order's, for events no
+  // message caused). "" or invalid: the order's derived trace (tracing::TraceForOrder).
+  std::string traceparent;
 };
 
 std::string EventId(absl::string_view order_id, absl::string_view event_type);

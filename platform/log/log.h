@@ -5,12 +5,20 @@
 //   => ts=2026-11-29T21:30:00.123Z level=info event=order_placed order_id=o-1 lines=2
 //
 // Values with spaces, quotes or `=` are quoted. Secrets must never be passed as fields.
+//
+// A ScopedContext adds fields to every line its thread logs while it lives, so that each line
+// about an order carries its order_id and trace_id, also those logged deep in a store:
+//
+//   ScopedContext context({{"order_id", id}, {"trace_id", trace_id}});
+//   LogWarn("order_store_cas_exhausted", {{"attempts", 16}});
+//   => ... event=order_store_cas_exhausted attempts=16 order_id=o-1 trace_id=4bf9...
 #ifndef ORDERPLATFORM_PLATFORM_LOG_LOG_H_
 #define ORDERPLATFORM_PLATFORM_LOG_LOG_H_
 
 #include <initializer_list>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
@@ -24,6 +32,22 @@ struct Field {
   Field(absl::string_view k, const absl::AlphaNum& v) : key(k), value(v.Piece()) {}
   absl::string_view key;
   std::string value;
+};
+
+// Fields appended to every line the constructing thread logs until destruction, after the line's
+// own fields. A key the line already has is not repeated; for a key set by nested scopes, the
+// innermost wins. Scopes must be destroyed in reverse order of construction (keep them on the
+// stack).
+class ScopedContext {
+ public:
+  explicit ScopedContext(std::initializer_list<Field> fields);
+  ~ScopedContext();
+
+  ScopedContext(const ScopedContext&) = delete;
+  ScopedContext& operator=(const ScopedContext&) = delete;
+
+ private:
+  size_t previous_size_;
 };
 
 // Lines below `level` are dropped. Default: kInfo.

@@ -1,5 +1,8 @@
 #include "platform/log/log.h"
 
+#include <string>
+#include <thread>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -20,6 +23,34 @@ TEST(LogTest, QuotesValuesThatWouldBreakParsing) {
   EXPECT_THAT(line, HasSubstr(R"(reason="bad \"value\"\nhere")"));
   EXPECT_THAT(line, EndsWith(R"(empty="")"));
   EXPECT_EQ(line.find('\n'), std::string::npos);
+}
+
+TEST(LogTest, ScopedContextAddsItsFieldsAfterTheLinesOwn) {
+  ScopedContext context({{"order_id", "o-1"}, {"trace_id", "t-1"}});
+  EXPECT_THAT(FormatLine(Level::kInfo, "x", {{"attempts", 3}}),
+              EndsWith("event=x attempts=3 order_id=o-1 trace_id=t-1"));
+}
+
+TEST(LogTest, ScopedContextDoesNotRepeatAKeyTheLineHas) {
+  ScopedContext context({{"order_id", "o-1"}, {"trace_id", "t-1"}});
+  EXPECT_THAT(FormatLine(Level::kInfo, "x", {{"order_id", "o-2"}}),
+              EndsWith("event=x order_id=o-2 trace_id=t-1"));
+}
+
+TEST(LogTest, InnermostScopeWinsAndEndsWithItsScope) {
+  ScopedContext outer({{"order_id", "o-1"}, {"batch", 7}});
+  {
+    ScopedContext inner({{"order_id", "o-2"}});
+    EXPECT_THAT(FormatLine(Level::kInfo, "x", {}), EndsWith("event=x batch=7 order_id=o-2"));
+  }
+  EXPECT_THAT(FormatLine(Level::kInfo, "x", {}), EndsWith("event=x order_id=o-1 batch=7"));
+}
+
+TEST(LogTest, ScopedContextIsPerThread) {
+  ScopedContext context({{"order_id", "o-1"}});
+  std::string other_thread_line;
+  std::thread([&] { other_thread_line = FormatLine(Level::kInfo, "x", {}); }).join();
+  EXPECT_THAT(other_thread_line, EndsWith("event=x"));
 }
 
 TEST(LogTest, MinLevelFiltersDebug) {

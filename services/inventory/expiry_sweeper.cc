@@ -4,6 +4,8 @@
 
 #include "absl/time/clock.h"
 #include "platform/log/log.h"
+#include "platform/tracing/trace_headers.h"
+#include "platform/tracing/traceparent.h"
 #include "services/inventory/inventory_decisions.h"
 #include "services/inventory/inventory_event_handler.h"
 
@@ -55,6 +57,11 @@ absl::Status ExpirySweeper::Announce(const std::vector<ExpiredReservation>& expi
   }
   absl::Status acked = producer_->ProduceAndWait(messages, options_.produce_timeout);
   if (!acked.ok()) return acked;
+  for (const kafka::OutgoingMessage& message : messages) {
+    log::LogInfo("reservation_expiry_announced",
+                 {{"order_id", message.key},
+                  {"trace_id", tracing::TraceIdOf(tracing::TraceparentHeader(message.headers))}});
+  }
   return store_->MarkAnnounced(order_ids);
 }
 

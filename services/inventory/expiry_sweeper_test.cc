@@ -6,12 +6,16 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>  // after rdkafka.h, as it demands
 
+#include <map>
+
 #include "gtest/gtest.h"
 #include "integration_tests/testenv/redis_server.h"
 #include "orderplatform/v1/events.pb.h"
 #include "platform/events/topics.h"
 #include "platform/kafka/producer.h"
 #include "platform/kafka/testing/mock_cluster.h"
+#include "platform/tracing/trace_headers.h"
+#include "platform/tracing/traceparent.h"
 
 namespace orderplatform::inventory {
 namespace {
@@ -102,6 +106,25 @@ TEST_F(ExpirySweeperTest, ReleasesEveryDueReservationAcrossBatchesAndAnnouncesIt
   EXPECT_EQ(level->available(), 9);
   EXPECT_EQ(level->reserved(), 1);
   EXPECT_TRUE(store_->UnannouncedExpiries(10)->empty());
+}
+
+TEST_F(ExpirySweeperTest, TheExpiryContinuesTheTraceStoredWithTheReservation) {
+  constexpr char kTrace[] = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  ASSERT_TRUE(store_->SetStock("A", 2).ok());
+  ASSERT_TRUE(store_->Reserve("o-t", {Line("A", 1)}, 1000, 5000, kTrace).ok());
+  ASSERT_TRUE(store_->Reserve("o-untraced", {Line("A", 1)}, 1000, 5000).ok());
+  ASSERT_TRUE(sweeper_->SweepOnce().ok());
+
+  auto messages = kafka::testing::ReadTopic(cluster_->bootstrap(), events::kInventoryTopic,
+                                            absl::Seconds(10));
+  ASSERT_TRUE(messages.ok()) << messages.status();
+  std::map<std::string, std::string> trace_ids;
+  for (const kafka::ConsumedMessage& message : *messages) {
+    trace_ids[message.key] = tracing::TraceIdOf(tracing::TraceparentHeader(message.headers));
+  }
+  EXPECT_EQ(trace_ids["o-t"], "4bf92f3577b34da6a3ce929d0e0e4736");
+  // A reservation from before tracing: the order's derived trace, which every service agrees on.
+  EXPECT_EQ(trace_ids["o-untraced"], tracing::TraceForOrder("o-untraced").trace_id);
 }
 
 TEST_F(ExpirySweeperTest, UnacknowledgedAnnouncementStaysInTheOutboxUntilDelivered) {

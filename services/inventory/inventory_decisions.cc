@@ -14,14 +14,21 @@ using orderplatform::v1::PaymentEvent;
 
 constexpr char kProducer[] = "inventory";
 
+// `traceparent`: the trace the event continues (the cause's, or the reservation's for an expiry).
 Envelope EnvelopeFor(const std::string& order_id, const char* type, const Envelope* cause,
-                     int64_t now_ms) {
+                     int64_t now_ms, const std::string& traceparent) {
   return events::MakeEnvelope({.order_id = order_id,
                                .event_type = type,
                                .correlation_id = cause != nullptr ? cause->correlation_id() : order_id,
                                .causation_id = cause != nullptr ? cause->event_id() : "",
                                .producer = kProducer,
-                               .occurred_at_ms = now_ms});
+                               .occurred_at_ms = now_ms,
+                               .traceparent = traceparent});
+}
+
+Envelope EnvelopeFor(const std::string& order_id, const char* type, const Envelope& cause,
+                     int64_t now_ms) {
+  return EnvelopeFor(order_id, type, &cause, now_ms, cause.traceparent());
 }
 
 void CopyLines(const std::vector<orderplatform::v1::OrderLine>& lines,
@@ -60,7 +67,7 @@ InventoryEvent ReserveOutcomeEvent(const OrderEvent& placed, const ReserveComman
   InventoryEvent event;
   if (outcome.reserved) {
     // The reservation's own time, so a replay re-announces it identically.
-    *event.mutable_envelope() = EnvelopeFor(command.order_id, "StockReserved", &placed.envelope(),
+    *event.mutable_envelope() = EnvelopeFor(command.order_id, "StockReserved", placed.envelope(),
                                             outcome.reserved_at_ms);
     auto* reserved = event.mutable_stock_reserved();
     CopyLines(command.lines, reserved->mutable_lines());
@@ -71,7 +78,7 @@ InventoryEvent ReserveOutcomeEvent(const OrderEvent& placed, const ReserveComman
     return event;
   }
   *event.mutable_envelope() =
-      EnvelopeFor(command.order_id, "StockRejected", &placed.envelope(), now_ms);
+      EnvelopeFor(command.order_id, "StockRejected", placed.envelope(), now_ms);
   auto* rejected = event.mutable_stock_rejected();
   rejected->set_reason(orderplatform::v1::OUT_OF_STOCK);
   if (outcome.reject_index >= 0 && outcome.reject_index < static_cast<int>(command.lines.size())) {
@@ -87,11 +94,11 @@ std::optional<InventoryEvent> CloseOutcomeEvent(const Envelope& cause, const Clo
   InventoryEvent event;
   switch (outcome.kind) {
     case CloseOutcome::Kind::kCommitted:
-      *event.mutable_envelope() = EnvelopeFor(cause.order_id(), "StockCommitted", &cause, now_ms);
+      *event.mutable_envelope() = EnvelopeFor(cause.order_id(), "StockCommitted", cause, now_ms);
       CopyLines(outcome.lines, event.mutable_stock_committed()->mutable_lines());
       return event;
     case CloseOutcome::Kind::kReleased:
-      *event.mutable_envelope() = EnvelopeFor(cause.order_id(), "StockReleased", &cause, now_ms);
+      *event.mutable_envelope() = EnvelopeFor(cause.order_id(), "StockReleased", cause, now_ms);
       event.mutable_stock_released()->set_reason(outcome.reason);
       CopyLines(outcome.lines, event.mutable_stock_released()->mutable_lines());
       return event;
@@ -104,7 +111,8 @@ std::optional<InventoryEvent> CloseOutcomeEvent(const Envelope& cause, const Clo
 
 InventoryEvent ExpiryEvent(const ExpiredReservation& expired, int64_t now_ms) {
   InventoryEvent event;
-  *event.mutable_envelope() = EnvelopeFor(expired.order_id, "StockReleased", nullptr, now_ms);
+  *event.mutable_envelope() =
+      EnvelopeFor(expired.order_id, "StockReleased", nullptr, now_ms, expired.traceparent);
   event.mutable_stock_released()->set_reason(orderplatform::v1::RESERVATION_EXPIRED);
   CopyLines(expired.lines, event.mutable_stock_released()->mutable_lines());
   return event;

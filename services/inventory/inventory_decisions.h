@@ -10,6 +10,10 @@
 // An outcome is announced every time, also when the script reports a replay: the event id is
 // the same, so consumers see a duplicate, and a crash between the script and the produce is
 // healed by the re-delivery.
+//
+// Every announcement continues the trace of its cause (the cause envelope's traceparent, which
+// the handler sets to the consumed record's trace), or, for an expiry, the trace stored with the
+// reservation.
 #ifndef ORDERPLATFORM_SERVICES_INVENTORY_INVENTORY_DECISIONS_H_
 #define ORDERPLATFORM_SERVICES_INVENTORY_INVENTORY_DECISIONS_H_
 

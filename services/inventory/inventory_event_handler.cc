@@ -4,10 +4,12 @@
 
 #include "absl/time/clock.h"
 #include "platform/events/envelope.h"
+#include "platform/events/event_message.h"
 #include "platform/events/topics.h"
 #include "platform/events/validation.h"
 #include "platform/kafka/dead_letter.h"
 #include "platform/log/log.h"
+#include "platform/tracing/traceparent.h"
 #include "services/inventory/inventory_decisions.h"
 
 namespace orderplatform::inventory {
@@ -34,9 +36,7 @@ std::optional<Event> ParseOrDeadLetter(const kafka::ConsumedMessage& message,
 }  // namespace
 
 kafka::OutgoingMessage InventoryMessage(const InventoryEvent& event) {
-  return kafka::OutgoingMessage{.topic = events::kInventoryTopic,
-                                .key = event.envelope().order_id(),
-                                .value = event.SerializeAsString()};
+  return events::EventMessage(events::kInventoryTopic, event);
 }
 
 InventoryEventHandler::InventoryEventHandler(ReservationStore* store,
@@ -73,6 +73,9 @@ absl::StatusOr<std::vector<kafka::OutgoingMessage>> InventoryEventHandler::Handl
   for (size_t i = 0; i < batch.size(); ++i) {
     Decided& d = decided[i];
     for (kafka::OutgoingMessage& dead : d.dead_letters) out.push_back(std::move(dead));
+    // Every line about this message's order carries its order id and trace id.
+    log::ScopedContext context({{"order_id", d.cause.order_id()},
+                                {"trace_id", tracing::TraceIdOf(d.cause.traceparent())}});
     if (d.op < 0) {
       if (!d.dead_letters.empty()) {
         events_.Record(batch[i].topic, kafka::kInvalidEventType, kafka::EventOutcome::kDeadLettered);
@@ -101,8 +104,10 @@ absl::StatusOr<std::vector<kafka::OutgoingMessage>> InventoryEventHandler::Handl
                      reserved->reserved && reserved->reserved_at_ms != op.now_ms
                          ? kafka::EventOutcome::kDuplicate
                          : kafka::EventOutcome::kApplied);
-      out.push_back(
-          InventoryMessage(ReserveOutcomeEvent(d.order_event, reserve, *reserved, op.now_ms)));
+      const InventoryEvent event = ReserveOutcomeEvent(d.order_event, reserve, *reserved, op.now_ms);
+      log::LogDebug("inventory_announced", {{"event_type", events::EventType(event)},
+                                            {"cause", d.cause.event_id()}});
+      out.push_back(InventoryMessage(event));
     } else {
       const CloseOutcome& closed = std::get<CloseOutcome>(*outcome);
       const bool nothing_to_close = closed.kind == CloseOutcome::Kind::kNotFound ||
@@ -112,7 +117,12 @@ absl::StatusOr<std::vector<kafka::OutgoingMessage>> InventoryEventHandler::Handl
                      : closed.changed_now ? kafka::EventOutcome::kApplied
                                           : kafka::EventOutcome::kDuplicate);
       std::optional<InventoryEvent> event = CloseOutcomeEvent(d.cause, closed, op.now_ms);
-      if (event.has_value()) out.push_back(InventoryMessage(*event));
+      if (!event.has_value()) continue;
+      log::LogDebug("inventory_announced",
+                    {{"event_type", events::EventType(*event)},
+                     {"cause", d.cause.event_id()},
+                     {"changed_now", closed.changed_now ? "true" : "false"}});
+      out.push_back(InventoryMessage(*event));
     }
   }
   return out;
@@ -127,6 +137,9 @@ InventoryEventHandler::Decided InventoryEventHandler::Decide(
     if (!event.has_value()) return d;
     d.order_event = *std::move(event);
     d.type = events::EventType(d.order_event);
+    // The trace the reactions continue: the header's, else the envelope's copy.
+    d.order_event.mutable_envelope()->set_traceparent(
+        events::IncomingTraceparent(message, d.order_event.envelope()));
     d.cause = d.order_event.envelope();
     d.command = DecideOrderEvent(d.order_event);
   } else if (message.topic == events::kPaymentsTopic) {
@@ -134,6 +147,7 @@ InventoryEventHandler::Decided InventoryEventHandler::Decide(
     if (!event.has_value()) return d;
     d.type = events::EventType(*event);
     d.cause = event->envelope();
+    d.cause.set_traceparent(events::IncomingTraceparent(message, d.cause));
     d.command = DecidePaymentEvent(*event);
   } else {
     return d;  // not subscribed; nothing to do
@@ -144,6 +158,7 @@ InventoryEventHandler::Decided InventoryEventHandler::Decide(
     op.kind = ReservationOp::Kind::kReserve;
     op.order_id = reserve->order_id;
     op.lines = reserve->lines;
+    op.traceparent = d.cause.traceparent();
     op.deadline_ms = now_ms + absl::ToInt64Milliseconds(options_.reservation_ttl);
   } else if (const auto* commit = std::get_if<CommitCommand>(&d.command)) {
     op.kind = ReservationOp::Kind::kCommit;

@@ -7,6 +7,8 @@
 #include "integration_tests/testenv/redis_server.h"
 #include "platform/events/envelope.h"
 #include "platform/events/topics.h"
+#include "platform/tracing/trace_headers.h"
+#include "platform/tracing/traceparent.h"
 
 namespace orderplatform::inventory {
 namespace {
@@ -82,6 +84,66 @@ class InventoryEventHandlerTest : public ::testing::Test {
   std::unique_ptr<ReservationStore> store_;
   std::unique_ptr<InventoryEventHandler> handler_;
 };
+
+constexpr char kTrace[] = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+constexpr char kTraceId[] = "4bf92f3577b34da6a3ce929d0e0e4736";
+
+std::string HeaderTraceId(const OutgoingMessage& message) {
+  return tracing::TraceIdOf(tracing::TraceparentHeader(message.headers));
+}
+
+TEST_F(InventoryEventHandlerTest, EveryAnnouncementContinuesTheConsumedRecordsTrace) {
+  ASSERT_TRUE(store_->SetStock("T", 5).ok());
+  ConsumedMessage placed = Placed("o-t", "T", 1);
+  placed.headers = {{"traceparent", kTrace}};
+  std::vector<OutgoingMessage> reserved = Handle({placed});
+  ASSERT_EQ(reserved.size(), 1u);
+  EXPECT_EQ(HeaderTraceId(reserved[0]), kTraceId);
+  // The same value in the envelope, with a span of the event's own.
+  const InventoryEvent event = Decode(reserved[0]);
+  EXPECT_EQ(event.envelope().traceparent(), tracing::TraceparentHeader(reserved[0].headers));
+  EXPECT_NE(tracing::ParseTraceparent(event.envelope().traceparent())->parent_id,
+            "00f067aa0ba902b7");
+
+  // A replay re-announces the identical record, traceparent included.
+  std::vector<OutgoingMessage> again = Handle({placed});
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].value, reserved[0].value);
+  EXPECT_EQ(again[0].headers[0].value, reserved[0].headers[0].value);
+
+  ConsumedMessage paid = Payment("o-t", true);
+  paid.headers = {{"traceparent", kTrace}};
+  std::vector<OutgoingMessage> committed = Handle({paid});
+  ASSERT_EQ(committed.size(), 1u);
+  EXPECT_EQ(HeaderTraceId(committed[0]), kTraceId);
+}
+
+TEST_F(InventoryEventHandlerTest, WithoutTheHeaderTheEnvelopesTraceIsContinued) {
+  ASSERT_TRUE(store_->SetStock("T", 5).ok());
+  OrderEvent event;
+  *event.mutable_envelope() = events::MakeEnvelope(
+      {.order_id = "o-h", .event_type = "OrderPlaced", .traceparent = kTrace});
+  auto* line = event.mutable_order_placed()->add_lines();
+  line->set_sku("T");
+  line->set_quantity(1);
+  std::vector<OutgoingMessage> out = Handle({{.topic = events::kOrdersTopic, .partition = 0,
+                                              .offset = next_offset_++, .key = "o-h",
+                                              .value = event.SerializeAsString()}});
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(HeaderTraceId(out[0]), kTraceId);
+}
+
+TEST_F(InventoryEventHandlerTest, TheReservationKeepsItsTraceForTheExpiry) {
+  ASSERT_TRUE(store_->SetStock("T", 5).ok());
+  ConsumedMessage placed = Placed("o-x", "T", 1);
+  placed.headers = {{"traceparent", kTrace}};
+  ASSERT_EQ(Handle({placed}).size(), 1u);
+  absl::StatusOr<std::vector<ExpiredReservation>> expired =
+      store_->ExpireDue(now_ms_ + 61'000, 10);
+  ASSERT_TRUE(expired.ok()) << expired.status();
+  ASSERT_EQ(expired->size(), 1u);
+  EXPECT_EQ(tracing::TraceIdOf((*expired)[0].traceparent), kTraceId);
+}
 
 TEST_F(InventoryEventHandlerTest, PlacedThenAuthorizedReservesAndSells) {
   ASSERT_TRUE(store_->SetStock("A", 10).ok());

@@ -39,6 +39,8 @@ struct CloseOutcome {
 struct ExpiredReservation {
   std::string order_id;
   std::vector<orderplatform::v1::OrderLine> lines;
+  // The OrderPlaced's trace, kept with the reservation record: the expiry continues it.
+  std::string traceparent;
 };
 
 }  // namespace orderplatform::inventory

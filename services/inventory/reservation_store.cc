@@ -210,13 +210,15 @@ absl::StatusOr<RedisReply> ReservationStore::RunScript(const LuaScript& script,
 
 absl::StatusOr<ReserveOutcome> ReservationStore::Reserve(const std::string& order_id,
                                                          const std::vector<OrderLine>& lines,
-                                                         int64_t now_ms, int64_t deadline_ms) {
+                                                         int64_t now_ms, int64_t deadline_ms,
+                                                         const std::string& traceparent) {
   absl::StatusOr<std::vector<absl::StatusOr<ReservationOutcome>>> results =
       RunBatch({ReservationOp{.kind = ReservationOp::Kind::kReserve,
                               .order_id = order_id,
                               .lines = lines,
                               .now_ms = now_ms,
-                              .deadline_ms = deadline_ms}});
+                              .deadline_ms = deadline_ms,
+                              .traceparent = traceparent}});
   if (!results.ok()) return results.status();
   if (!results->front().ok()) return results->front().status();
   return std::get<ReserveOutcome>(*results->front());
@@ -242,18 +244,27 @@ absl::StatusOr<CloseOutcome> ReservationStore::Release(const std::string& order_
   return std::get<CloseOutcome>(*results->front());
 }
 
-absl::StatusOr<std::vector<OrderLine>> ReservationStore::ReadLines(const std::string& order_id) {
-  absl::StatusOr<RedisReply> reply =
-      redis_->Command({"HMGET", keys_.Reservation(order_id), "skus", "quantities"});
+absl::StatusOr<ExpiredReservation> ReservationStore::ReadExpired(const std::string& order_id) {
+  absl::StatusOr<RedisReply> reply = redis_->Command(
+      {"HMGET", keys_.Reservation(order_id), "skus", "quantities", "traceparent"});
   if (!reply.ok()) return reply.status();
-  return LinesFromHmget(*reply);
+  if (!reply->is_array() || reply->elements.size() != 3) {
+    return absl::InternalError(absl::StrCat("HMGET reservation: ", reply->DebugString()));
+  }
+  absl::StatusOr<std::vector<OrderLine>> lines =
+      LinesFromFields(reply->elements[0], reply->elements[1]);
+  if (!lines.ok()) return lines.status();
+  return ExpiredReservation{.order_id = order_id,
+                            .lines = *std::move(lines),
+                            .traceparent = reply->elements[2].str};
 }
 
 redis::ScriptCall ReservationStore::ReserveCall(const ReservationOp& op) const {
   redis::ScriptCall call{.script = &ReserveScript(),
                          .keys = {keys_.Reservation(op.order_id), keys_.Deadlines()},
                          .args = {op.order_id, absl::StrCat(op.now_ms),
-                                  absl::StrCat(op.deadline_ms), absl::StrCat(retention_ms_)}};
+                                  absl::StrCat(op.deadline_ms), absl::StrCat(retention_ms_),
+                                  op.traceparent}};
   for (const OrderLine& line : op.lines) {
     call.keys.push_back(keys_.Stock(line.sku()));
     call.args.push_back(line.sku());
@@ -381,7 +392,7 @@ absl::StatusOr<std::vector<ExpiredReservation>> ReservationStore::ExpireDue(int6
 
   std::vector<std::vector<std::string>> reads;
   for (const RedisReply& id : due->elements) {
-    reads.push_back({"HMGET", keys_.Reservation(id.str), "skus", "quantities"});
+    reads.push_back({"HMGET", keys_.Reservation(id.str), "skus", "quantities", "traceparent"});
   }
   absl::StatusOr<std::vector<RedisReply>> records = redis_->Pipeline(reads);
   if (!records.ok()) return records.status();
@@ -392,7 +403,7 @@ absl::StatusOr<std::vector<ExpiredReservation>> ReservationStore::ExpireDue(int6
   std::vector<ExpiredReservation> candidates;
   for (size_t i = 0; i < due->elements.size(); ++i) {
     const RedisReply& record = (*records)[i];
-    if (!record.is_array() || record.elements.size() != 2) {
+    if (!record.is_array() || record.elements.size() != 3) {
       return absl::InternalError(absl::StrCat("HMGET reservation: ", record.DebugString()));
     }
     absl::StatusOr<std::vector<OrderLine>> lines =
@@ -406,7 +417,9 @@ absl::StatusOr<std::vector<ExpiredReservation>> ReservationStore::ExpireDue(int6
       keys.push_back(keys_.Stock(line.sku()));
       args.push_back(line.sku());
     }
-    candidates.push_back({order_id, *std::move(lines)});
+    candidates.push_back({.order_id = order_id,
+                          .lines = *std::move(lines),
+                          .traceparent = record.elements[2].str});
   }
   absl::StatusOr<RedisReply> reply = RunScript(ExpireScript(), keys, args);
   if (!reply.ok()) return reply.status();
@@ -427,9 +440,9 @@ absl::StatusOr<std::vector<ExpiredReservation>> ReservationStore::UnannouncedExp
   std::vector<ExpiredReservation> out;
   if (!ids->is_array()) return out;
   for (const RedisReply& id : ids->elements) {
-    absl::StatusOr<std::vector<OrderLine>> lines = ReadLines(id.str);
-    if (!lines.ok()) return lines.status();
-    out.push_back({id.str, *std::move(lines)});
+    absl::StatusOr<ExpiredReservation> expired = ReadExpired(id.str);
+    if (!expired.ok()) return expired.status();
+    out.push_back(*std::move(expired));
   }
   return out;
 }

@@ -42,6 +42,9 @@ struct ReservationOp {
   orderplatform::v1::CancelReason reason = orderplatform::v1::CANCEL_REASON_UNSPECIFIED;  // kRelease
   int64_t now_ms = 0;
   int64_t deadline_ms = 0;  // kReserve
+  // kReserve: the OrderPlaced's trace, kept with a new record for the expiry that no message
+  // causes ("" when none).
+  std::string traceparent;
 };
 // ReserveOutcome for kReserve, CloseOutcome for kCommit and kRelease.
 using ReservationOutcome = std::variant<ReserveOutcome, CloseOutcome>;
@@ -60,10 +63,12 @@ class ReservationStore {
   ReservationStore(redis::RedisClient* redis, InventoryKeys keys, absl::Duration retention,
                    metrics::Registry* metrics = nullptr);
 
-  // `lines` must be normalized (distinct SKUs; events::NormalizeLines).
+  // `lines` must be normalized (distinct SKUs; events::NormalizeLines). `traceparent` (the
+  // OrderPlaced's) is kept with a new record, for the expiry that no message causes.
   absl::StatusOr<ReserveOutcome> Reserve(const std::string& order_id,
                                          const std::vector<orderplatform::v1::OrderLine>& lines,
-                                         int64_t now_ms, int64_t deadline_ms);
+                                         int64_t now_ms, int64_t deadline_ms,
+                                         const std::string& traceparent = "");
   absl::StatusOr<CloseOutcome> Commit(const std::string& order_id, int64_t now_ms);
   // `reason`: PAYMENT_DECLINED or CUSTOMER_REQUEST.
   absl::StatusOr<CloseOutcome> Release(const std::string& order_id,
@@ -108,8 +113,8 @@ class ReservationStore {
   // unexpected_reply (script and binary disagree).
   absl::Status ScriptError(absl::string_view script, const redis::RedisReply& reply);
 
-  // The reservation's SKUs and quantities (empty when there is no record).
-  absl::StatusOr<std::vector<orderplatform::v1::OrderLine>> ReadLines(const std::string& order_id);
+  // A released reservation's lines and stored traceparent, as the sweeper announces it.
+  absl::StatusOr<ExpiredReservation> ReadExpired(const std::string& order_id);
   // One wave of RunBatch: ops[begin, end) name distinct orders.
   absl::Status RunWave(const std::vector<ReservationOp>& ops, size_t begin, size_t end,
                        std::vector<absl::StatusOr<ReservationOutcome>>* results);

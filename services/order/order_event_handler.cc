@@ -4,10 +4,12 @@
 
 #include "absl/time/clock.h"
 #include "platform/events/envelope.h"
+#include "platform/events/event_message.h"
 #include "platform/events/topics.h"
 #include "platform/events/validation.h"
 #include "platform/kafka/dead_letter.h"
 #include "platform/log/log.h"
+#include "platform/tracing/traceparent.h"
 #include "services/order/order_events.h"
 
 namespace orderplatform::order {
@@ -37,6 +39,7 @@ std::optional<std::pair<std::string, StatusFact>> ParseFact(
   *type = events::EventType(event);
   std::optional<StatusFact> fact = FactOf(event);
   if (!fact.has_value()) return std::nullopt;
+  fact->traceparent = events::IncomingTraceparent(message, event.envelope());
   return std::make_pair(event.envelope().order_id(), *std::move(fact));
 }
 
@@ -121,6 +124,9 @@ absl::StatusOr<std::vector<kafka::OutgoingMessage>> OrderEventHandler::Handle(
     }
     const absl::StatusOr<OrderRecord>& record = (*stored)[next_update++];
     const auto& [order_id, fact] = *parsed[i].fact;
+    // Every line about this order carries its order id and trace id.
+    log::ScopedContext context(
+        {{"order_id", order_id}, {"trace_id", tracing::TraceIdOf(fact.traceparent)}});
     if (absl::IsNotFound(record.status())) {
       Increment(counters_->events_unknown_order);
       log::LogWarn("order_event_for_unknown_order",
@@ -171,10 +177,10 @@ std::optional<OrderEvent> OrderEventHandler::Announce(const std::string& order_i
                     {"cancel_reason",
                      orderplatform::v1::CancelReason_Name(stored.order.cancel_reason())},
                     {"event_id", fact.event_id}});
-      return OutcomeEvent(stored);
+      return OutcomeEvent(stored, fact.traceparent);
     case Projection::Kind::kReannounced:
       Increment(counters_->outcomes_reannounced);
-      return OutcomeEvent(stored);
+      return OutcomeEvent(stored, fact.traceparent);
     case Projection::Kind::kTerminalConflict:
       Increment(counters_->terminal_conflicts);
       log::LogWarn("order_terminal_conflict",

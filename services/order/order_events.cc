@@ -4,8 +4,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "platform/events/envelope.h"
+#include "platform/events/event_message.h"
 #include "platform/events/topics.h"
 #include "platform/log/log.h"
+#include "platform/tracing/traceparent.h"
 
 namespace orderplatform::order {
 namespace {
@@ -13,7 +15,8 @@ namespace {
 using orderplatform::v1::OrderEvent;
 
 OrderEvent WithEnvelope(const OrderRecord& record, absl::string_view event_type,
-                        int64_t occurred_at_ms, absl::string_view causation_id) {
+                        int64_t occurred_at_ms, absl::string_view causation_id,
+                        absl::string_view traceparent) {
   OrderEvent event;
   *event.mutable_envelope() = events::MakeEnvelope({
       .order_id = record.order.order_id(),
@@ -22,6 +25,7 @@ OrderEvent WithEnvelope(const OrderRecord& record, absl::string_view event_type,
       .causation_id = std::string(causation_id),
       .producer = kProducerName,
       .occurred_at_ms = occurred_at_ms,
+      .traceparent = std::string(traceparent),
   });
   return event;
 }
@@ -30,7 +34,8 @@ OrderEvent WithEnvelope(const OrderRecord& record, absl::string_view event_type,
 
 OrderEvent OrderPlacedEvent(const OrderRecord& record) {
   const orderplatform::v1::Order& order = record.order;
-  OrderEvent event = WithEnvelope(record, kOrderPlaced, order.created_at_ms(), "");
+  OrderEvent event =
+      WithEnvelope(record, kOrderPlaced, order.created_at_ms(), "", record.traceparent);
   orderplatform::v1::OrderPlaced* placed = event.mutable_order_placed();
   placed->set_customer_id(order.customer_id());
   *placed->mutable_lines() = order.lines();
@@ -42,12 +47,12 @@ OrderEvent OrderPlacedEvent(const OrderRecord& record) {
 
 OrderEvent CancellationRequestedEvent(const OrderRecord& record) {
   OrderEvent event = WithEnvelope(record, kOrderCancellationRequested,
-                                  record.cancellation_requested_at_ms, "");
+                                  record.cancellation_requested_at_ms, "", record.traceparent);
   event.mutable_order_cancellation_requested();
   return event;
 }
 
-OrderEvent OutcomeEvent(const OrderRecord& record) {
+OrderEvent OutcomeEvent(const OrderRecord& record, absl::string_view cause_traceparent) {
   const orderplatform::v1::Order& order = record.order;
   if (!IsTerminal(order.status())) {
     // Only the projection calls this, right after it decided the order is terminal.
@@ -55,22 +60,22 @@ OrderEvent OutcomeEvent(const OrderRecord& record) {
                                                   {"status", order.status()}});
     std::abort();
   }
+  const absl::string_view traceparent =
+      tracing::FirstValid({cause_traceparent, record.traceparent});
   if (order.status() == orderplatform::v1::CONFIRMED) {
     OrderEvent event = WithEnvelope(record, kOrderConfirmed, order.updated_at_ms(),
-                                    record.outcome_causation_id);
+                                    record.outcome_causation_id, traceparent);
     event.mutable_order_confirmed();
     return event;
   }
   OrderEvent event = WithEnvelope(record, kOrderCancelled, order.updated_at_ms(),
-                                  record.outcome_causation_id);
+                                  record.outcome_causation_id, traceparent);
   event.mutable_order_cancelled()->set_reason(order.cancel_reason());
   return event;
 }
 
 kafka::OutgoingMessage OrdersMessage(const OrderEvent& event) {
-  return kafka::OutgoingMessage{.topic = events::kOrdersTopic,
-                                .key = event.envelope().order_id(),
-                                .value = event.SerializeAsString()};
+  return events::EventMessage(events::kOrdersTopic, event);
 }
 
 std::string OutboxMember(absl::string_view order_id, absl::string_view event_type) {

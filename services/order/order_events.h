@@ -10,6 +10,11 @@
 // The saga's correlation id is the order id. The outbox (order_store.h) holds event ids, which
 // ParseOutboxEntry splits back into order id and event type.
 //
+// Trace context: OrderPlaced and OrderCancellationRequested continue the order's trace
+// (record.traceparent); an outcome continues the trace of the event that decided it, so the
+// order service, like every consumer, passes on what it consumed. Each event's span id is derived
+// from its event id, so a rebuilt event keeps its bytes.
+//
 //   kafka::OutgoingMessage m = OrdersMessage(OrderPlacedEvent(record));  // key = order id
 //   absl::StatusOr<OrderEvent> again = OutboxEvent(record, kOrderPlaced);
 #ifndef ORDERPLATFORM_SERVICES_ORDER_ORDER_EVENTS_H_
@@ -34,8 +39,10 @@ inline constexpr char kOrderCancelled[] = "OrderCancelled";
 
 orderplatform::v1::OrderEvent OrderPlacedEvent(const OrderRecord& record);
 orderplatform::v1::OrderEvent CancellationRequestedEvent(const OrderRecord& record);
-// OrderConfirmed or OrderCancelled(reason). The record must be terminal.
-orderplatform::v1::OrderEvent OutcomeEvent(const OrderRecord& record);
+// OrderConfirmed or OrderCancelled(reason). The record must be terminal. The event continues
+// `cause_traceparent` (the deciding event's trace) or, when that is not valid, the order's.
+orderplatform::v1::OrderEvent OutcomeEvent(const OrderRecord& record,
+                                           absl::string_view cause_traceparent = "");
 
 // An orders.v1 message for `event`, keyed by its order id.
 kafka::OutgoingMessage OrdersMessage(const orderplatform::v1::OrderEvent& event);

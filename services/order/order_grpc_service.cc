@@ -3,9 +3,11 @@
 #include <utility>
 #include <vector>
 
+#include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "platform/log/log.h"
+#include "platform/tracing/traceparent.h"
 #include "services/order/order_events.h"
 #include "services/order/order_id.h"
 #include "services/order/order_validation.h"
@@ -17,6 +19,33 @@ using orderplatform::v1::Order;
 
 // History entries read per poll; a longer history is streamed in several polls without pausing.
 constexpr int kHistoryBatch = 100;
+
+// The caller's valid `traceparent` metadata, or "" (none, invalid, or no call context: the
+// simulator calls the service directly). An invalid value is ignored, as W3C asks: tracing never
+// fails a request.
+std::string IncomingTraceparent(const grpc::ServerContext* context) {
+  if (context == nullptr) return "";
+  const auto& metadata = context->client_metadata();
+  auto [begin, end] = metadata.equal_range(tracing::kTraceparentKey);
+  for (auto it = begin; it != end; ++it) {
+    const absl::string_view value(it->second.data(), it->second.size());
+    if (tracing::IsValidTraceparent(value)) return std::string(value);
+  }
+  return "";
+}
+
+// The trace id the order's events carry, also for an order stored before tracing.
+std::string TraceIdForLog(const OrderRecord& record) {
+  const std::string stored = tracing::TraceIdOf(record.traceparent);
+  return stored.empty() ? tracing::TraceForOrder(record.order.order_id()).trace_id : stored;
+}
+
+// The order as the RPCs answer it: the stored one plus the trace id of its saga.
+Order Public(const OrderRecord& record) {
+  Order order = record.order;
+  order.set_trace_id(TraceIdForLog(record));
+  return order;
+}
 
 grpc::Status ToGrpc(const absl::Status& status) {
   // absl and gRPC share the canonical code numbers.
@@ -49,16 +78,29 @@ OrderGrpcService::OrderGrpcService(OrderStore* store, OrderOutbox* outbox, Order
                                    OrderServiceOptions options)
     : store_(store), outbox_(outbox), counters_(counters), options_(std::move(options)) {
   if (!options_.now_ms) options_.now_ms = [] { return absl::ToUnixMillis(absl::Now()); };
+  if (!options_.new_traceparent) {
+    options_.new_traceparent = [](const std::string&) {
+      thread_local absl::BitGen random;
+      return tracing::FormatTraceparent(tracing::NewTrace(random));
+    };
+  }
 }
 
-grpc::Status OrderGrpcService::PlaceOrder(grpc::ServerContext*,
+grpc::Status OrderGrpcService::PlaceOrder(grpc::ServerContext* context,
                                           const orderplatform::v1::PlaceOrderRequest* request,
                                           Order* response) {
   if (absl::Status valid = ValidatePlaceOrder(*request); !valid.ok()) return ToGrpc(valid);
   const std::string order_id = OrderIdForRequest(request->request_id());
-  absl::StatusOr<OrderStore::CreateResult> created =
-      store_->Create(NewOrderRecord(*request, order_id, options_.now_ms()));
+  OrderRecord record = NewOrderRecord(*request, order_id, options_.now_ms());
+  // The saga joins the caller's trace, or starts one.
+  record.traceparent = IncomingTraceparent(context);
+  if (record.traceparent.empty()) record.traceparent = options_.new_traceparent(order_id);
+  log::ScopedContext log_context(
+      {{"order_id", order_id}, {"trace_id", tracing::TraceIdOf(record.traceparent)}});
+  absl::StatusOr<OrderStore::CreateResult> created = store_->Create(record);
   if (!created.ok()) return ToGrpc(created.status());
+  // A retry keeps the first request's trace, as it keeps the rest of the first request.
+  log::ScopedContext stored_context({{"trace_id", TraceIdForLog(created->record)}});
   Increment(created->created ? counters_->orders_created : counters_->orders_replayed);
   log::LogInfo(created->created ? "order_placed" : "order_place_replayed",
                {{"order_id", order_id},
@@ -69,7 +111,7 @@ grpc::Status OrderGrpcService::PlaceOrder(grpc::ServerContext*,
       !published.ok()) {
     return NotAnnounced(order_id, published);
   }
-  *response = created->record.order;
+  *response = Public(created->record);
   return grpc::Status::OK;
 }
 
@@ -79,7 +121,7 @@ grpc::Status OrderGrpcService::GetOrder(grpc::ServerContext*,
   if (absl::Status valid = ValidateOrderId(request->order_id()); !valid.ok()) return ToGrpc(valid);
   absl::StatusOr<OrderRecord> record = store_->Get(request->order_id());
   if (!record.ok()) return ToGrpc(record.status());
-  *response = record->order;
+  *response = Public(*record);
   return grpc::Status::OK;
 }
 
@@ -90,10 +132,17 @@ grpc::Status OrderGrpcService::CancelOrder(grpc::ServerContext*,
   if (absl::Status valid = ValidateOrderId(order_id); !valid.ok()) return ToGrpc(valid);
   const int64_t now_ms = options_.now_ms();
   bool requested_now = false;
+  // The order's trace is known once its record is read; lines logged before carry the order id.
+  log::ScopedContext log_context({{"order_id", order_id}});
+  std::optional<log::ScopedContext> trace_context;
   absl::StatusOr<OrderRecord> updated = store_->Update(
       order_id,
       [&](const OrderRecord& current) -> absl::StatusOr<std::optional<OrderStore::Change>> {
         requested_now = false;
+        // Re-set on every attempt; nothing else is scoped on this thread in between.
+        trace_context.reset();
+        trace_context.emplace(std::initializer_list<log::Field>{
+            {"trace_id", TraceIdForLog(current)}});
         if (current.order.status() == orderplatform::v1::CONFIRMED) {
           return absl::FailedPreconditionError(
               absl::StrCat("order ", order_id, " is CONFIRMED and can no longer be cancelled"));
@@ -125,7 +174,7 @@ grpc::Status OrderGrpcService::CancelOrder(grpc::ServerContext*,
       return NotAnnounced(order_id, published);
     }
   }
-  *response = updated->order;
+  *response = Public(*updated);
   return grpc::Status::OK;
 }
 
@@ -169,7 +218,7 @@ absl::Status OrderGrpcService::Watch(const std::string& order_id, grpc::ServerCo
         if (!record.ok()) return record.status();
       }
       for (const StatusEntry& entry : *entries) {
-        Order snapshot = record->order;
+        Order snapshot = Public(*record);
         snapshot.set_status(entry.status);
         snapshot.set_cancel_reason(entry.cancel_reason);
         snapshot.set_updated_at_ms(entry.at_ms);

@@ -2,14 +2,15 @@
 // orders.v1 announcements through the outbox (order_outbox.h).
 //
 //   PlaceOrder   INVALID_ARGUMENT (nothing stored or produced) for a request the contract
-//                refuses. The order id is derived from request_id (order_id.h), so a retry finds
+//                refuses. The saga's trace is the caller's W3C `traceparent` metadata when valid,
+//                else a new one; it is stored with the order, and every event continues it. The order id is derived from request_id (order_id.h), so a retry finds
 //                the same order (I6) and gets it back as it is now. A new order is stored with
 //                its outbox entry in one transaction, then OrderPlaced is produced and the call
 //                waits for the ack; UNAVAILABLE if it does not come within produce_timeout (the
 //                order is kept and announced later; retry with the same request_id). A retry
 //                whose order is still in the outbox publishes it before answering.
 //   GetOrder     INVALID_ARGUMENT for an empty id, NOT_FOUND for an unknown one.
-//   CancelOrder  NOT_FOUND; FAILED_PRECONDITION once CONFIRMED; a CANCELLED order is returned
+//   CancelOrder  (continues the order's trace) NOT_FOUND; FAILED_PRECONDITION once CONFIRMED; a CANCELLED order is returned
 //                as is; otherwise marks cancellation_requested (check-and-set, with an outbox
 //                entry) and produces OrderCancellationRequested (UNAVAILABLE if not acked; the
 //                retry is idempotent). Inventory then releases with CUSTOMER_REQUEST, or, if it
@@ -49,6 +50,9 @@ struct OrderServiceOptions {
   absl::Duration watch_poll_interval = absl::Milliseconds(50);
   absl::Duration watch_duration_max = absl::Hours(1);
   std::function<int64_t()> now_ms;  // default: wall clock
+  // The traceparent of an order placed without a valid one: by default a new random trace.
+  // Replaceable so the deterministic simulator gets the same trace for the same order.
+  std::function<std::string(const std::string& order_id)> new_traceparent;
 };
 
 class OrderGrpcService final : public orderplatform::v1::OrderService::Service {

@@ -3,10 +3,9 @@
 //
 //   std::string id = OrderIdForRequest("req-42");   // "o-" + 32 lowercase hex digits
 //
-// The id is a stable 128-bit hash of the request id: two independently seeded 64-bit FNV-1a
-// lanes, each finished with MurmurHash3's fmix64 so every input bit moves every output bit.
-// std::hash and absl::Hash are not used: their values may change between builds or runs, and an
-// order id is persisted. The function must never change (order_id_test.cc pins known values);
+// The id is a stable 128-bit hash of the request id (platform/hash/stable_hash.h): std::hash and
+// absl::Hash are not used, as their values may change between builds or runs, and an order id is
+// persisted. The function must never change (order_id_test.cc pins known values);
 // a new scheme would need a new prefix.
 #ifndef ORDERPLATFORM_SERVICES_ORDER_ORDER_ID_H_
 #define ORDERPLATFORM_SERVICES_ORDER_ORDER_ID_H_

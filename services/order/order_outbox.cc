@@ -7,9 +7,20 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "platform/log/log.h"
+#include "platform/tracing/trace_headers.h"
+#include "platform/tracing/traceparent.h"
 #include "services/order/order_events.h"
 
 namespace orderplatform::order {
+namespace {
+
+// The trace id of one order's messages (they all continue the order's trace), for logs.
+std::string TraceIdOfMessages(const std::vector<kafka::OutgoingMessage>& messages) {
+  return messages.empty() ? ""
+                          : tracing::TraceIdOf(tracing::TraceparentHeader(messages.front().headers));
+}
+
+}  // namespace
 
 OrderOutbox::OrderOutbox(OrderStore* store, kafka::Publisher* producer, OrderCounters* counters,
                          OrderOutboxOptions options)
@@ -39,6 +50,7 @@ absl::Status OrderOutbox::Publish(const OrderRecord& record,
   if (!acked.ok()) {
     Increment(counters_->publish_unacked);
     log::LogWarn("order_publish_unacked", {{"order_id", record.order.order_id()},
+                                           {"trace_id", TraceIdOfMessages(messages)},
                                            {"events", messages.size()},
                                            {"error", acked.message()}});
     return acked;
@@ -47,8 +59,9 @@ absl::Status OrderOutbox::Publish(const OrderRecord& record,
   if (absl::Status removed = store_->RemoveFromOutbox(event_ids); !removed.ok()) {
     // Announced all the same; the entries stay and the relay will announce them once more,
     // which consumers see as duplicates. Not the caller's failure.
-    log::LogWarn("order_outbox_remove_failed",
-                 {{"order_id", record.order.order_id()}, {"error", removed.message()}});
+    log::LogWarn("order_outbox_remove_failed", {{"order_id", record.order.order_id()},
+                                                {"trace_id", TraceIdOfMessages(messages)},
+                                                {"error", removed.message()}});
   }
   return absl::OkStatus();
 }

@@ -40,6 +40,9 @@ struct StatusFact {
   orderplatform::v1::OrderStatus status = orderplatform::v1::ORDER_STATUS_UNSPECIFIED;
   orderplatform::v1::CancelReason cancel_reason = orderplatform::v1::CANCEL_REASON_UNSPECIFIED;
   std::string event_id;  // the stating event: causation of the outcome event it may trigger
+  // The stating event's trace (set by the handler from the consumed record): an outcome it
+  // triggers continues it.
+  std::string traceparent;
 };
 
 // nullopt for events that do not move the status. The event must have passed

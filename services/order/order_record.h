@@ -21,6 +21,11 @@ struct OrderRecord {
   int64_t cancellation_requested_at_ms = 0;
   // The event id that made the order terminal: the causation of OrderConfirmed/OrderCancelled.
   std::string outcome_causation_id;
+  // The W3C traceparent the order's saga continues: PlaceOrder's incoming one, or a new trace.
+  // OrderPlaced and OrderCancellationRequested (also when the outbox relay re-publishes them)
+  // continue it. "" for orders stored before tracing: their events use the order's derived
+  // trace (tracing::TraceForOrder).
+  std::string traceparent;
 };
 
 // One entry of an order's status history: what WatchOrder streams.

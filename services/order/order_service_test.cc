@@ -32,6 +32,8 @@
 #include "services/order/order_outbox.h"
 #include "services/order/order_projection.h"
 #include "services/order/order_store.h"
+#include "platform/tracing/trace_headers.h"
+#include "platform/tracing/traceparent.h"
 
 namespace orderplatform::order {
 namespace {
@@ -328,6 +330,42 @@ TEST_F(OrderServiceTest, PlaceOrderTwiceWithOneRequestIdYieldsOneOrderAndOnePubl
   ASSERT_TRUE(Place(Request("req-2"), &other).ok());
   EXPECT_NE(other.order_id(), order_id);
   EXPECT_EQ(OrdersTopic().size(), 2u);
+}
+
+TEST_F(OrderServiceTest, TheCallersTraceparentStartsTheSagaAndCancelContinuesIt) {
+  constexpr char kTrace[] = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  Order order;
+  grpc::ClientContext context;
+  context.AddMetadata("traceparent", kTrace);
+  ASSERT_TRUE(stub_->PlaceOrder(&context, Request("req-traced"), &order).ok());
+  Order cancelled;
+  ASSERT_TRUE(Cancel(order.order_id(), &cancelled).ok());
+
+  auto messages = kafka::testing::ReadTopic(cluster_->bootstrap(), events::kOrdersTopic, kWait);
+  ASSERT_TRUE(messages.ok()) << messages.status();
+  int seen = 0;
+  for (const kafka::ConsumedMessage& message : *messages) {
+    if (message.key != order.order_id()) continue;
+    ++seen;
+    const std::string header(tracing::TraceparentHeader(message.headers));
+    EXPECT_EQ(tracing::TraceIdOf(header), "4bf92f3577b34da6a3ce929d0e0e4736");
+    OrderEvent event;
+    ASSERT_TRUE(event.ParseFromString(message.value));
+    EXPECT_EQ(event.envelope().traceparent(), header);
+  }
+  EXPECT_EQ(seen, 2);  // OrderPlaced, OrderCancellationRequested
+  // The trace is stored with the order, for the relay and for CancelOrder.
+  EXPECT_EQ(store_->Get(order.order_id())->traceparent, kTrace);
+}
+
+TEST_F(OrderServiceTest, WithoutAValidTraceparentPlaceOrderStartsANewTrace) {
+  Order order;
+  grpc::ClientContext context;
+  context.AddMetadata("traceparent", "00-00000000000000000000000000000000-00f067aa0ba902b7-01");
+  ASSERT_TRUE(stub_->PlaceOrder(&context, Request("req-untraced"), &order).ok());
+  const std::string stored = store_->Get(order.order_id())->traceparent;
+  EXPECT_TRUE(tracing::IsValidTraceparent(stored)) << stored;
+  EXPECT_NE(tracing::TraceIdOf(stored), "00000000000000000000000000000000");
 }
 
 TEST_F(OrderServiceTest, InvalidRequestsAreInvalidArgumentAndChangeNothing) {

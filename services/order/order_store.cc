@@ -36,6 +36,7 @@ constexpr char kFieldUpdatedAtMs[] = "updated_at_ms";
 constexpr char kFieldCancellationRequested[] = "cancellation_requested";
 constexpr char kFieldCancellationRequestedAtMs[] = "cancellation_requested_at_ms";
 constexpr char kFieldOutcomeCausationId[] = "outcome_causation_id";
+constexpr char kFieldTraceparent[] = "traceparent";  // absent in orders stored before tracing
 
 // A conflict means another writer just committed. Losers pause for a random time that grows
 // with each lost round (capped), so they do not collide again in lockstep.
@@ -135,7 +136,8 @@ std::vector<std::string> EncodeRecord(const OrderRecord& record) {
           kFieldUpdatedAtMs, absl::StrCat(order.updated_at_ms()),
           kFieldCancellationRequested, order.cancellation_requested() ? "1" : "0",
           kFieldCancellationRequestedAtMs, absl::StrCat(record.cancellation_requested_at_ms),
-          kFieldOutcomeCausationId, record.outcome_causation_id};
+          kFieldOutcomeCausationId, record.outcome_causation_id,
+          kFieldTraceparent, record.traceparent};
 }
 
 // HGETALL's reply: nullopt for a missing key (empty array).
@@ -160,6 +162,7 @@ absl::StatusOr<std::optional<OrderRecord>> DecodeRecord(const RedisReply& reply)
   order.set_currency(fields[kFieldCurrency]);
   order.set_cancellation_requested(fields[kFieldCancellationRequested] == "1");
   record.outcome_causation_id = fields[kFieldOutcomeCausationId];
+  record.traceparent = fields[kFieldTraceparent];
 
   absl::StatusOr<OrderStatus> status = ParseStatus(fields[kFieldStatus]);
   if (!status.ok()) return status.status();

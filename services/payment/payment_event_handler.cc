@@ -5,9 +5,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "platform/events/envelope.h"
+#include "platform/events/event_message.h"
 #include "platform/events/topics.h"
 #include "platform/kafka/dead_letter.h"
 #include "platform/log/log.h"
+#include "platform/tracing/trace_headers.h"
+#include "platform/tracing/traceparent.h"
 
 namespace orderplatform::payment {
 namespace {
@@ -33,9 +36,7 @@ void ForEachCounter(const PaymentHandlerStats& stats,
 }
 
 kafka::OutgoingMessage PaymentMessage(const PaymentEvent& event) {
-  return kafka::OutgoingMessage{.topic = events::kPaymentsTopic,
-                                .key = event.envelope().order_id(),
-                                .value = event.SerializeAsString()};
+  return events::EventMessage(events::kPaymentsTopic, event);
 }
 
 PaymentEventHandler::PaymentEventHandler(PaymentLedger* ledger, BehaviorStore* behaviors,
@@ -118,6 +119,9 @@ absl::Status PaymentEventHandler::ParkOrFail(size_t index, const absl::Status& s
   }
   // Not an outage: this message can never succeed. Park it instead of blocking the partition.
   const kafka::ConsumedMessage& message = batch->messages[index];
+  log::ScopedContext context(
+      {{"order_id", message.key},
+       {"trace_id", tracing::TraceIdOf(tracing::TraceparentHeader(message.headers))}});
   log::LogError("payment_handler_failed", {{"topic", message.topic},
                                            {"partition", message.partition},
                                            {"offset", message.offset},
@@ -149,11 +153,14 @@ void PaymentEventHandler::ParseOne(size_t index, Batch* batch, std::optional<Pen
   }
   const InventoryEvent& event = parsed.events.front().event;
   batch->types[index] = events::EventType(event);
+  // The answer continues the trace the consumed record carries.
+  Envelope cause = event.envelope();
+  cause.set_traceparent(events::IncomingTraceparent(message, cause));
   PaymentCommand command = DecideInventoryEvent(event);
   if (auto* p = std::get_if<PayCommand>(&command)) {
-    *pay = PendingPay{.index = index, .cause = event.envelope(), .command = std::move(*p)};
+    *pay = PendingPay{.index = index, .cause = std::move(cause), .command = std::move(*p)};
   } else if (auto* r = std::get_if<RefundCommand>(&command)) {
-    *refund = PendingRefund{.index = index, .cause = event.envelope(), .command = std::move(*r)};
+    *refund = PendingRefund{.index = index, .cause = std::move(cause), .command = std::move(*r)};
   } else {
     ++batch->counts.ignored;
   }
@@ -231,6 +238,8 @@ absl::Status PaymentEventHandler::Announce(const PendingPay& pay,
     return AnnounceRecorded(pay.cause, recorded->entry, pay.index, batch);
   }
   const std::string& order_id = pay.command.order.order_id;
+  log::ScopedContext context(
+      {{"order_id", order_id}, {"trace_id", tracing::TraceIdOf(pay.cause.traceparent())}});
   batch->outcomes[pay.index] =
       recorded->entry.no_answer ? kafka::EventOutcome::kIgnored : kafka::EventOutcome::kApplied;
   if (recorded->entry.no_answer) {
@@ -271,6 +280,8 @@ absl::Status PaymentEventHandler::AnnounceRecorded(const Envelope& cause,
 
 absl::Status PaymentEventHandler::Refund(const PendingRefund& refund, Batch* batch) {
   const RefundCommand& command = refund.command;
+  log::ScopedContext context({{"order_id", command.order_id},
+                              {"trace_id", tracing::TraceIdOf(refund.cause.traceparent())}});
   absl::StatusOr<RefundOutcome> outcome = ledger_->Refund(command.order_id, options_.now_ms());
   if (!outcome.ok()) return ParkOrFail(refund.index, outcome.status(), batch);
   std::optional<PaymentEvent> event =

@@ -12,6 +12,8 @@
 #include "integration_tests/testenv/redis_server.h"
 #include "platform/events/envelope.h"
 #include "platform/events/topics.h"
+#include "platform/tracing/trace_headers.h"
+#include "platform/tracing/traceparent.h"
 #include "platform/kafka/dead_letter.h"
 
 namespace orderplatform::payment {
@@ -161,6 +163,22 @@ TEST_F(PaymentEventHandlerTest, StockReservedIsAuthorized) {
   EXPECT_EQ(entry->state, orderplatform::v1::AUTHORIZED);
   EXPECT_EQ(entry->amount_cents, 2500);
   EXPECT_EQ(handler_->stats().authorized, 1);
+}
+
+TEST_F(PaymentEventHandlerTest, TheAnswerContinuesTheTraceOfTheConsumedRecord) {
+  constexpr char kTrace[] = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  ConsumedMessage reserved = Message(Reserved("o-t"));
+  reserved.headers = {{"traceparent", kTrace}};
+  std::vector<OutgoingMessage> out = HandleOk({reserved});
+  ASSERT_EQ(out.size(), 1u);
+  const std::string header(tracing::TraceparentHeader(out[0].headers));
+  EXPECT_EQ(tracing::TraceIdOf(header), "4bf92f3577b34da6a3ce929d0e0e4736");
+  EXPECT_EQ(Parse(out[0]).envelope().traceparent(), header);
+  // Answered again from the ledger: the identical record.
+  std::vector<OutgoingMessage> again = HandleOk({reserved});
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].value, out[0].value);
+  EXPECT_EQ(tracing::TraceparentHeader(again[0].headers), header);
 }
 
 TEST_F(PaymentEventHandlerTest, ReplayEmitsTheSameEventAndLeavesTheLedgerUnchanged) {

@@ -16,7 +16,8 @@ Envelope EnvelopeFor(const Envelope& cause, const std::string& order_id,
                                .correlation_id = cause.correlation_id(),
                                .causation_id = cause.event_id(),
                                .producer = kProducer,
-                               .occurred_at_ms = occurred_at_ms});
+                               .occurred_at_ms = occurred_at_ms,
+                               .traceparent = cause.traceparent()});
 }
 
 }  // namespace

@@ -15,7 +15,8 @@
 // instance that would decide differently) announces the first decision again, with the same
 // event id and the same occurred_at_ms (the ledger's timestamps): a byte-identical duplicate.
 // A REFUNDED entry is announced as PaymentAuthorized to a replayed StockReserved because the
-// decision was to authorize; the refund has its own event.
+// decision was to authorize; the refund has its own event. Each event continues the trace of
+// `cause` (its traceparent, set by the handler to the consumed record's trace).
 //
 //   PaymentCommand command = DecideInventoryEvent(event);
 //   if (auto* pay = std::get_if<PayCommand>(&command)) {

@@ -64,11 +64,12 @@ std::vector<std::string> CommonArgs(const RedisCeilingOptions& options, int requ
 std::vector<std::string> EvalShaBenchmarkArgs(const RedisCeilingOptions& options,
                                               const std::string& sha) {
   std::vector<std::string> args = CommonArgs(options, options.requests, options.clients);
-  // KEYS: record, deadlines, stock; ARGV: order id, now_ms, deadline_ms, retention_ms, sku, qty.
-  // A 60 s retention lets the records go away by themselves.
+  // KEYS: record, deadlines, stock; ARGV: order id, now_ms, deadline_ms, retention_ms,
+  // traceparent, sku, qty. A 60 s retention lets the records go away by themselves; the
+  // traceparent is a real one, as the service stores one with every reservation.
   for (const char* arg : {"EVALSHA", sha.c_str(), "3", "{bench}:resv:__rand_int__",
                           "{bench}:deadlines", kStockKey, "__rand_int__", "1", "2", "60000",
-                          "s1", "1"}) {
+                          "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "s1", "1"}) {
     args.push_back(arg);
   }
   return args;

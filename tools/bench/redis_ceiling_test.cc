@@ -53,15 +53,16 @@ TEST(RedisCeilingTest, ParsesInfoIntegers) {
 TEST(RedisCeilingTest, EvalShaArgumentsMatchReserveLua) {
   const std::vector<std::string> args =
       EvalShaBenchmarkArgs({.host = "127.0.0.1", .port = 7, .requests = 10, .clients = 2}, "SHA");
-  // ... EVALSHA SHA 3 record deadlines stock | order_id now deadline retention sku qty
+  // ... EVALSHA SHA 3 record deadlines stock | order_id now deadline retention traceparent sku qty
   const auto evalsha = std::find(args.begin(), args.end(), "EVALSHA");
   ASSERT_NE(evalsha, args.end());
   const std::vector<std::string> command(evalsha, args.end());
-  ASSERT_EQ(command.size(), 12u);
+  ASSERT_EQ(command.size(), 13u);
   EXPECT_EQ(command[2], "3");
   EXPECT_EQ(command[4], "{bench}:deadlines") << "never the inventory's {op} keys";
   EXPECT_EQ(command[5], "{bench}:stock:s1");
-  EXPECT_EQ(command[10], "s1");
+  EXPECT_EQ(command[10], "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+  EXPECT_EQ(command[11], "s1");
   EXPECT_NE(std::find(args.begin(), args.end(), "--csv"), args.end());
 }
 

@@ -12,16 +12,18 @@
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "grpcpp/grpcpp.h"
 #include "integration_tests/testenv/stack.h"
 #include "orderplatform/v1/events.pb.h"
-#include "platform/events/envelope.h"
 #include "platform/events/topics.h"
 #include "platform/kafka/producer.h"
 #include "platform/grpc/admin_auth.h"
 #include "platform/kafka/testing/mock_cluster.h"
 #include "platform/service/shutdown_signal.h"
+#include "tools/timeline/timeline.h"
+#include "tools/timeline/timeline_reader.h"
 
 ABSL_FLAG(bool, keep_running, false, "Keep the stack running after the stories (Ctrl-C stops).");
 
@@ -134,49 +136,16 @@ class Demo {
     return level;
   }
 
+  // The order's events read back from the three topics (tools/timeline, as `orderctl trace`).
   void PrintTimeline(const std::string& order_id) {
-    struct Row {
-      int64_t timestamp_ms;
-      std::string topic, event, id;
-    };
-    std::vector<Row> rows;
-    for (const char* topic : {events::kOrdersTopic, events::kInventoryTopic, events::kPaymentsTopic}) {
-      auto messages = kafka::testing::ReadTopic(stack_->kafka().bootstrap(), topic, absl::Seconds(10));
-      if (!messages.ok()) continue;
-      for (const kafka::ConsumedMessage& m : *messages) {
-        if (m.key != order_id) continue;
-        std::string type;
-        std::string id;
-        if (std::string(topic) == events::kOrdersTopic) {
-          orderplatform::v1::OrderEvent e;
-          e.ParseFromString(m.value);
-          type = events::EventType(e);
-          id = e.envelope().event_id();
-        } else if (std::string(topic) == events::kInventoryTopic) {
-          orderplatform::v1::InventoryEvent e;
-          e.ParseFromString(m.value);
-          type = events::EventType(e);
-          if (e.has_stock_released()) {
-            absl::StrAppend(&type, "(", orderplatform::v1::CancelReason_Name(e.stock_released().reason()), ")");
-          }
-          id = e.envelope().event_id();
-        } else {
-          orderplatform::v1::PaymentEvent e;
-          e.ParseFromString(m.value);
-          type = events::EventType(e);
-          id = e.envelope().event_id();
-        }
-        rows.push_back({m.timestamp_ms, topic, type, id});
-      }
+    absl::StatusOr<timeline::Timeline> read = timeline::ReadTimeline(
+        {.brokers = stack_->kafka().bootstrap(), .client_id = "demo"}, order_id, absl::Seconds(10));
+    if (!read.ok()) {
+      std::printf("  timeline unreadable: %s\n", read.status().ToString().c_str());
+      return;
     }
-    std::sort(rows.begin(), rows.end(),
-              [](const Row& a, const Row& b) { return a.timestamp_ms < b.timestamp_ms; });
-    const int64_t start = rows.empty() ? 0 : rows.front().timestamp_ms;
-    std::map<std::string, int> seen;
-    for (const Row& row : rows) {
-      const bool duplicate = seen[row.id]++ > 0;
-      std::printf("  %+6lld ms  %-13s %s%s\n", static_cast<long long>(row.timestamp_ms - start),
-                  row.topic.c_str(), row.event.c_str(), duplicate ? "  (duplicate)" : "");
+    for (absl::string_view line : absl::StrSplit(timeline::FormatHuman(*read), '\n', absl::SkipEmpty())) {
+      std::printf("  %s\n", std::string(line).c_str());
     }
   }
 
@@ -286,6 +255,15 @@ int Main() {
     std::printf("demo: admin RPCs (SetStock, SetBehavior) need metadata "
                 "'authorization: Bearer %s'\n",
                 (*stack)->admin_token().c_str());
+    // What the walkthrough in docs/ARCHITECTURE.md starts from.
+    std::printf("demo: explore with orderctl (docs/ARCHITECTURE.md, \"Walkthrough\"):\n"
+                "  export ADMIN_TOKEN=%s KAFKA_BROKERS=%s\n"
+                "  export ORDERCTL_ADDRS=\"--order_addr=%s --inventory_addr=%s "
+                "--payment_addr=%s\"\n",
+                (*stack)->admin_token().c_str(), (*stack)->kafka().bootstrap().c_str(),
+                (*stack)->order().grpc_address().c_str(),
+                (*stack)->inventory().grpc_address().c_str(),
+                (*stack)->payment().grpc_address().c_str());
     std::printf("demo: stack left running (Ctrl-C stops it)\n");
     std::fflush(stdout);
     service::WaitForShutdownSignal();

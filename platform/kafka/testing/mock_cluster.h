@@ -52,8 +52,9 @@ class MockCluster {
   std::string bootstrap_;
 };
 
-// Every message of `topic` (all partitions) below the end offsets as of the call, in partition
-// then offset order. DEADLINE_EXCEEDED if they cannot all be read within `timeout`.
+// kafka::ReadTopic (topic_reader.h) for a test's cluster: every message of `topic` (all
+// partitions) below the end offsets as of the call, in partition then offset order.
+// DEADLINE_EXCEEDED if they cannot all be read within `timeout`.
 absl::StatusOr<std::vector<ConsumedMessage>> ReadTopic(const std::string& bootstrap,
                                                        const std::string& topic,
                                                        absl::Duration timeout);
