@@ -32,14 +32,16 @@
 #
 # Usage (from the repository root):
 #   tools/bench/callgrind_per_order.sh
-#   ORDERS="300 600" RATE=20 GRPC_ORDERS=300 tools/bench/callgrind_per_order.sh
+#   ORDERS="150 300" RATE=10 GRPC_ORDERS=0 tools/bench/callgrind_per_order.sh
 #   BAZEL="bazel --output_base=/tmp/ob" BAZEL_FLAGS="--symlink_prefix=/" tools/bench/callgrind_per_order.sh
 #
 # Environment (defaults):
-#   ORDERS="150 300"  Kafka-mode windows, orders each (two or more give a slope)
-#   GRPC_ORDERS=150   gRPC-mode window, orders (0: none)
-#   RATE=10           orders/s placed (fixed schedule); under callgrind the services run 20-50x
-#                     slower, so keep it low: the figures are per order and do not need a high rate
+#   ORDERS="400 800"  Kafka-mode windows, orders each (two or more give a slope)
+#   GRPC_ORDERS=400   gRPC-mode window, orders (0: none)
+#   RATE=40           orders/s placed (fixed schedule). The figures depend on it (smaller rates
+#                     mean smaller consumer batches and more instructions per order): compare
+#                     runs at the same rate. Under callgrind the services run 20-50x slower; at
+#                     40/s they still keep up on 2 cores (each window lasts orders/RATE + <1 s).
 #   IDLE_S=30         idle window, seconds
 #   WARMUP=20         warm-up orders (Kafka mode)
 #   OUT_DIR=          where callgrind files, logs and summary.md go (default: a new /tmp dir, kept)
@@ -49,13 +51,13 @@
 #   VALGRIND_FLAGS=   extra valgrind options for the services
 # Needs valgrind (tools/setup.sh installs it), redis-server, awk.
 #
-# How long: ~2 minutes of start-up and warm-up under callgrind, then each window's orders/RATE
-# plus its drain, and IDLE_S: about 3-6 minutes with the defaults on 2 shared cores.
+# How long, after the build: ~10 s of start-up and warm-up, then IDLE_S and each window's
+# orders/RATE plus its drain: about 2 minutes with the defaults on 2 shared cores.
 set -euo pipefail
 
-ORDERS=${ORDERS:-"150 300"}
-GRPC_ORDERS=${GRPC_ORDERS:-150}
-RATE=${RATE:-10}
+ORDERS=${ORDERS:-"400 800"}
+GRPC_ORDERS=${GRPC_ORDERS:-400}
+RATE=${RATE:-40}
 IDLE_S=${IDLE_S:-30}
 WARMUP=${WARMUP:-20}
 BAZEL=${BAZEL:-bazel}
