@@ -19,6 +19,8 @@ PACKAGES=(
   podman buildah runc catatonit umoci skopeo ca-certificates
   # Metrics and docs tooling.
   prometheus libcpp-httplib-dev graphviz
+  # Instructions per order (tools/bench/callgrind_per_order.sh): no hardware counters for perf.
+  valgrind
 )
 
 if [[ $(id -u) -eq 0 ]]; then SUDO=(); else SUDO=(sudo); fi
