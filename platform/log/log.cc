@@ -75,7 +75,9 @@ std::string FormatLine(Level level, absl::string_view event, std::initializer_li
     keys.push_back(field.key);
   }
   for (size_t i = 0; i < context_fields.size(); ++i) {
-    const auto& [key, value] = context_fields[i];
+    // Not a structured binding: C++17 (clang) cannot capture one in the lambda below.
+    const auto& key = context_fields[i].first;
+    const auto& value = context_fields[i].second;
     if (std::find(keys.begin(), keys.end(), key) != keys.end()) continue;
     // An inner scope's field of the same key replaces this one.
     const bool shadowed = std::any_of(context_fields.begin() + i + 1, context_fields.end(),
